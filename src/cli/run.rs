@@ -1,0 +1,115 @@
+//! `kubesim run`: run a scenario, write its files, print a report.
+
+use super::RunArgs;
+use crate::engine::time::{Nanos, nanos_to_secs};
+use crate::metrics::format::format_seconds;
+use crate::scenario::units::SimDuration;
+use crate::{Error, Progress};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// A progress bar on stderr, drawn only on a terminal and only once a run has taken more
+/// than a moment, so short runs and piped output stay clean.
+struct Bar {
+    started: Instant,
+    bar: Option<ProgressBar>,
+    enabled: bool,
+}
+
+impl Progress for Bar {
+    fn update(&mut self, now: Nanos, end: Option<Nanos>, events: u64) {
+        if !self.enabled || self.started.elapsed() < Duration::from_millis(500) {
+            return;
+        }
+        let bar = self.bar.get_or_insert_with(|| {
+            let b = match end {
+                Some(e) => ProgressBar::with_draw_target(
+                    Some(e / 1_000_000_000),
+                    ProgressDrawTarget::stderr(),
+                ),
+                None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+            };
+            let style = ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} s simulated {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            b.set_style(style);
+            b
+        });
+        bar.set_position(now / 1_000_000_000);
+        bar.set_message(format!("({events} events)"));
+    }
+}
+
+/// Loads, runs and reports.
+pub fn run(args: &RunArgs) -> Result<(), Error> {
+    let mut scenario = crate::scenario::load(&args.scenario)?;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    if let Some(d) = &args.duration {
+        let d = SimDuration::parse(d).map_err(|m| Error::Usage(format!("--duration: {m}")))?;
+        if d.as_nanos() == 0 {
+            return Err(Error::Usage("--duration: must be more than 0s".into()));
+        }
+        scenario.duration = Some(d.as_nanos());
+    }
+    if !args.quiet {
+        for w in &scenario.warnings {
+            eprintln!("note: {w}");
+        }
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
+    let mut bar = Bar {
+        started: Instant::now(),
+        bar: None,
+        enabled: !args.quiet && std::io::stderr().is_terminal(),
+    };
+    let started = Instant::now();
+    let result = crate::run(&scenario, Some(&out), Some(&mut bar));
+    if let Some(b) = bar.bar.take() {
+        b.finish_and_clear();
+    }
+    let result = result?;
+    let wall = started.elapsed().as_secs_f64();
+    if !args.quiet {
+        let get = |k: &str| {
+            result
+                .get(k)
+                .filter(|v| !v.is_empty())
+                .unwrap_or("-")
+                .to_string()
+        };
+        println!("scenario      {} (seed {})", scenario.name, scenario.seed);
+        println!("simulated     {} s", format_seconds(result.end));
+        println!(
+            "events        {} in {:.3} s wall ({:.2} M events/s)",
+            result.events,
+            wall,
+            result.events as f64 / wall.max(1e-9) / 1e6
+        );
+        println!(
+            "pods          {} created, {} scheduled, {} pending at the end, {} finished",
+            result.pods_created, result.pods_scheduled, result.pods_pending, result.pods_finished
+        );
+        println!(
+            "time pending  mean {} s, p99 {} s",
+            get("pending_mean_s"),
+            get("pending_p99_s")
+        );
+        if result.pods_pending > 0 {
+            println!(
+                "note          {} pods never found a node; see pod_unschedulable in events.csv",
+                result.pods_pending
+            );
+        }
+        println!("output        {}", out.display());
+        let _ = nanos_to_secs;
+    }
+    Ok(())
+}

@@ -1,0 +1,280 @@
+//! The cluster's state: nodes, pods and their owners, with running totals kept up to date
+//! so that metrics never walk every pod (DESIGN §9).
+
+pub mod ids;
+pub mod node;
+pub mod pod;
+pub mod pod_request;
+pub mod resources;
+pub mod taints;
+
+use crate::engine::time::Nanos;
+use ids::{JobId, NodeId, PodId, WorkloadId};
+use node::NodeTable;
+use pod::{Pod, PodPhase, PodReason, PodTemplate};
+use resources::{ResourceNames, Resources};
+
+/// The controller that owns a pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnerKind {
+    /// A Deployment's ReplicaSet.
+    Deployment(WorkloadId),
+    /// One Job.
+    Job(JobId),
+}
+
+/// Who created a pod: a Deployment, or one Job.
+#[derive(Clone, Debug)]
+pub struct Owner {
+    /// Object name; its pods are `<name>-<n>`.
+    pub name: String,
+    /// The owning controller.
+    pub kind: OwnerKind,
+    /// Pods created so far, the next ordinal.
+    pub pods_created: u32,
+}
+
+/// Nodes, pods and owners, with phase counts and cluster-wide totals.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterState {
+    /// Resource slots in use.
+    pub resources: ResourceNames,
+    /// Zone names, indexed by the node table's zone index.
+    pub zones: Vec<String>,
+    /// The node table.
+    pub nodes: NodeTable,
+    /// Every pod ever created, by [`PodId`].
+    pub pods: Vec<Pod>,
+    /// Owners of pods.
+    pub owners: Vec<Owner>,
+    /// Pod templates, shared by the pods of a workload.
+    pub templates: Vec<PodTemplate>,
+    /// Pods per phase, indexed by `PodPhase as usize`.
+    pub phase_counts: [u64; 6],
+    /// Sum of allocatable over Ready nodes.
+    pub allocatable_total: Resources,
+    /// Sum of requests of pods on nodes.
+    pub requested_total: Resources,
+    /// Sum of usage of running pods.
+    pub used_total: Resources,
+    /// Ready nodes.
+    pub nodes_ready: u32,
+    /// Nodes with at least one pod.
+    pub nodes_in_use: u32,
+}
+
+/// A pod to create.
+#[derive(Clone, Debug)]
+pub struct NewPod {
+    /// Owner index.
+    pub owner: u32,
+    /// Creating workload.
+    pub workload: WorkloadId,
+    /// Template index.
+    pub template: u32,
+    /// Requests.
+    pub requests: Resources,
+    /// Requests with scheduling defaults for cpu and memory.
+    pub nonzero_requests: [i64; 2],
+    /// Usage while running.
+    pub usage: Resources,
+    /// Bound → Running delay.
+    pub startup_delay: Nanos,
+    /// Run time, `None` for long-running pods.
+    pub run_time: Option<Nanos>,
+}
+
+impl ClusterState {
+    /// Adds a node (Ready, empty) and updates the totals.
+    pub fn add_node(&mut self, spec: node::NodeSpec) -> NodeId {
+        self.allocatable_total += spec.allocatable;
+        self.nodes_ready += 1;
+        self.nodes.add(spec)
+    }
+
+    /// Registers an owner and returns its index.
+    pub fn add_owner(&mut self, name: String, kind: OwnerKind) -> u32 {
+        self.owners.push(Owner {
+            name,
+            kind,
+            pods_created: 0,
+        });
+        (self.owners.len() - 1) as u32
+    }
+
+    /// The pod's name, `<owner>-<ordinal>`.
+    pub fn pod_name(&self, pod: PodId) -> String {
+        let p = &self.pods[pod.index()];
+        format!("{}-{}", self.owners[p.owner as usize].name, p.ordinal)
+    }
+
+    /// Creates a Pending pod.
+    pub fn create_pod(&mut self, new: NewPod, now: Nanos) -> PodId {
+        let id = PodId(self.pods.len() as u32);
+        let owner = &mut self.owners[new.owner as usize];
+        let ordinal = owner.pods_created;
+        owner.pods_created += 1;
+        let priority = self.templates[new.template as usize].priority;
+        self.pods.push(Pod {
+            owner: new.owner,
+            ordinal,
+            attempts: 0,
+            workload: new.workload,
+            template: new.template,
+            requests: new.requests,
+            nonzero_requests: new.nonzero_requests,
+            usage: new.usage,
+            priority,
+            phase: PodPhase::Pending,
+            reason: None,
+            node: None,
+            created: now,
+            bound: None,
+            started: None,
+            finished: None,
+            startup_delay: new.startup_delay,
+            run_time: new.run_time,
+            generation: 0,
+        });
+        self.phase_counts[PodPhase::Pending as usize] += 1;
+        id
+    }
+
+    fn set_phase(&mut self, pod: PodId, phase: PodPhase) {
+        let p = &mut self.pods[pod.index()];
+        self.phase_counts[p.phase as usize] -= 1;
+        self.phase_counts[phase as usize] += 1;
+        p.phase = phase;
+    }
+
+    /// Binds a Pending pod to `node`, which must have room (the caller checked).
+    pub fn bind(&mut self, pod: PodId, node: NodeId, now: Nanos) {
+        let p = &mut self.pods[pod.index()];
+        debug_assert_eq!(p.phase, PodPhase::Pending);
+        p.node = Some(node);
+        p.bound = Some(now);
+        let (req, nz) = (p.requests, p.nonzero_requests);
+        if self.nodes.pod_count[node.index()] == 0 {
+            self.nodes_in_use += 1;
+        }
+        self.nodes.add_pod(node, &req, nz);
+        self.requested_total += req;
+        self.set_phase(pod, PodPhase::Bound);
+    }
+
+    /// A bound pod's containers are up.
+    pub fn start(&mut self, pod: PodId, now: Nanos) {
+        let p = &mut self.pods[pod.index()];
+        debug_assert_eq!(p.phase, PodPhase::Bound);
+        p.started = Some(now);
+        let usage = p.usage;
+        if let Some(n) = p.node {
+            self.nodes.used[n.index()] += usage;
+        }
+        self.used_total += usage;
+        self.set_phase(pod, PodPhase::Running);
+    }
+
+    /// Ends a pod in a terminal `phase`, releasing what it held on its node.
+    pub fn finish(&mut self, pod: PodId, phase: PodPhase, reason: PodReason, now: Nanos) {
+        debug_assert!(phase.is_terminal());
+        let p = &mut self.pods[pod.index()];
+        let was = p.phase;
+        debug_assert!(!was.is_terminal());
+        p.finished = Some(now);
+        p.reason = Some(reason);
+        p.generation = p.generation.wrapping_add(1);
+        let (req, nz, usage, node) = (p.requests, p.nonzero_requests, p.usage, p.node);
+        if let (true, Some(n)) = (was.on_node(), node) {
+            self.nodes.remove_pod(n, &req, nz);
+            self.requested_total -= req;
+            if self.nodes.pod_count[n.index()] == 0 {
+                self.nodes_in_use -= 1;
+            }
+            if was == PodPhase::Running {
+                self.nodes.used[n.index()] -= usage;
+                self.used_total -= usage;
+            }
+        }
+        self.set_phase(pod, phase);
+    }
+
+    /// Pods created so far.
+    pub fn pods_created(&self) -> u64 {
+        self.pods.len() as u64
+    }
+
+    /// Pods in `phase`.
+    pub fn count(&self, phase: PodPhase) -> u64 {
+        self.phase_counts[phase as usize]
+    }
+
+    /// Checks the model's invariants by recounting from scratch: every pod in exactly one
+    /// phase and the phase counts adding up to the pods created; each node's accounted
+    /// requests equal to the sum over its pods and within its allocatable and pod capacity;
+    /// no pod on a node that is not Ready; the running totals equal to their recounts.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut phases = [0u64; 6];
+        let mut requested = vec![Resources::ZERO; self.nodes.len()];
+        let mut counts = vec![0u32; self.nodes.len()];
+        let mut used_total = Resources::ZERO;
+        for (i, p) in self.pods.iter().enumerate() {
+            phases[p.phase as usize] += 1;
+            if p.phase.on_node() {
+                let Some(n) = p.node else {
+                    return Err(format!("pod {} is {:?} without a node", i, p.phase));
+                };
+                requested[n.index()] += p.requests;
+                counts[n.index()] += 1;
+                if !self.nodes.ready[n.index()] {
+                    return Err(format!(
+                        "pod {} is {:?} on node {} which is not Ready",
+                        self.pod_name(PodId(i as u32)),
+                        p.phase,
+                        self.nodes.name[n.index()]
+                    ));
+                }
+            }
+            if p.phase == PodPhase::Running {
+                used_total += p.usage;
+            }
+        }
+        if phases != self.phase_counts {
+            return Err(format!(
+                "phase counts {:?} differ from a recount {:?}",
+                self.phase_counts, phases
+            ));
+        }
+        if phases.iter().sum::<u64>() != self.pods_created() {
+            return Err("phase counts do not add up to the pods created".into());
+        }
+        let mut requested_total = Resources::ZERO;
+        for n in self.nodes.ids() {
+            let i = n.index();
+            if requested[i] != self.nodes.requested[i] || counts[i] != self.nodes.pod_count[i] {
+                return Err(format!(
+                    "node {} accounts {:?} ({} pods) but its pods request {:?} ({} pods)",
+                    self.nodes.name[i],
+                    self.nodes.requested[i],
+                    self.nodes.pod_count[i],
+                    requested[i],
+                    counts[i]
+                ));
+            }
+            let alloc = self.nodes.allocatable[i];
+            if requested[i].0.iter().zip(alloc.0).any(|(&r, a)| r > a)
+                || counts[i] > self.nodes.max_pods[i]
+            {
+                return Err(format!(
+                    "node {} is over-committed: requests {:?} ({} pods) exceed allocatable {:?} ({} pods)",
+                    self.nodes.name[i], requested[i], counts[i], alloc, self.nodes.max_pods[i]
+                ));
+            }
+            requested_total += requested[i];
+        }
+        if requested_total != self.requested_total || used_total != self.used_total {
+            return Err("cluster-wide totals differ from a recount".into());
+        }
+        Ok(())
+    }
+}

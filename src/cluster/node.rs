@@ -1,0 +1,143 @@
+//! The node table, kept as parallel arrays indexed by [`NodeId`] so that the scheduler's
+//! per-node loop reads contiguous integers (DESIGN §9).
+
+use super::ids::{NodeId, PoolId};
+use super::resources::{CPU, MEMORY, Resources};
+use super::taints::Taint;
+
+/// Everything needed to add one node.
+#[derive(Clone, Debug)]
+pub struct NodeSpec {
+    /// Unique node name (`<pool>-<n>`), also its `kubernetes.io/hostname` label.
+    pub name: String,
+    /// The pool it belongs to.
+    pub pool: PoolId,
+    /// Index into the scenario's zone list.
+    pub zone: u16,
+    /// Total resources of the machine.
+    pub capacity: Resources,
+    /// Capacity minus what the system reserves: what pods may request.
+    pub allocatable: Resources,
+    /// Most pods the node accepts (its `pods` allocatable).
+    pub max_pods: u32,
+    /// All labels, well-known ones included, sorted by key.
+    pub labels: Vec<(String, String)>,
+    /// Taints, in the order the scenario lists them.
+    pub taints: Vec<Taint>,
+}
+
+/// All nodes of the cluster.
+#[derive(Clone, Debug, Default)]
+pub struct NodeTable {
+    /// Node names.
+    pub name: Vec<String>,
+    /// Pool of each node.
+    pub pool: Vec<PoolId>,
+    /// Zone index of each node.
+    pub zone: Vec<u16>,
+    /// Machine capacity.
+    pub capacity: Vec<Resources>,
+    /// Allocatable resources (what the scheduler and the kubelet's admission use).
+    pub allocatable: Vec<Resources>,
+    /// Sum of the requests of the pods bound to each node.
+    pub requested: Vec<Resources>,
+    /// Requested cpu and memory with Kubernetes' non-zero defaults, for scoring.
+    pub nonzero_requested: Vec<[i64; 2]>,
+    /// Sum of the usage of the running pods on each node.
+    pub used: Vec<Resources>,
+    /// Pod capacity.
+    pub max_pods: Vec<u32>,
+    /// Pods bound to each node.
+    pub pod_count: Vec<u32>,
+    /// Whether the node is Ready and accepts pods.
+    pub ready: Vec<bool>,
+    /// Labels, sorted by key.
+    pub labels: Vec<Vec<(String, String)>>,
+    /// Taints.
+    pub taints: Vec<Vec<Taint>>,
+}
+
+impl NodeTable {
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.name.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_empty()
+    }
+
+    /// Adds a Ready, empty node.
+    pub fn add(&mut self, spec: NodeSpec) -> NodeId {
+        let id = NodeId(self.name.len() as u32);
+        self.name.push(spec.name);
+        self.pool.push(spec.pool);
+        self.zone.push(spec.zone);
+        self.capacity.push(spec.capacity);
+        self.allocatable.push(spec.allocatable);
+        self.requested.push(Resources::ZERO);
+        self.nonzero_requested.push([0, 0]);
+        self.used.push(Resources::ZERO);
+        self.max_pods.push(spec.max_pods);
+        self.pod_count.push(0);
+        self.ready.push(true);
+        self.labels.push(spec.labels);
+        self.taints.push(spec.taints);
+        id
+    }
+
+    /// All node ids, in table order.
+    pub fn ids(&self) -> impl Iterator<Item = NodeId> + use<> {
+        (0..self.name.len() as u32).map(NodeId)
+    }
+
+    /// The value of label `key` on node `n`.
+    pub fn label(&self, n: NodeId, key: &str) -> Option<&str> {
+        let labels = &self.labels[n.index()];
+        labels
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| labels[i].1.as_str())
+    }
+
+    /// Free allocatable resources of node `n`.
+    #[inline]
+    pub fn free(&self, n: NodeId) -> Resources {
+        let mut f = self.allocatable[n.index()];
+        f -= self.requested[n.index()];
+        f
+    }
+
+    /// Accounts a pod's requests to node `n`.
+    pub fn add_pod(&mut self, n: NodeId, requests: &Resources, nonzero: [i64; 2]) {
+        let i = n.index();
+        self.requested[i] += *requests;
+        self.nonzero_requested[i][0] += nonzero[0];
+        self.nonzero_requested[i][1] += nonzero[1];
+        self.pod_count[i] += 1;
+    }
+
+    /// Releases a pod's requests from node `n`.
+    pub fn remove_pod(&mut self, n: NodeId, requests: &Resources, nonzero: [i64; 2]) {
+        let i = n.index();
+        self.requested[i] -= *requests;
+        self.nonzero_requested[i][0] -= nonzero[0];
+        self.nonzero_requested[i][1] -= nonzero[1];
+        self.pod_count[i] -= 1;
+    }
+
+    /// The first resource a pod with `requests` lacks on node `n`, as the kubelet's
+    /// admission reports it (`OutOfpods`, `OutOfcpu`, `OutOfmemory`, …), or `None` if it fits.
+    pub fn admission_shortfall(&self, n: NodeId, requests: &Resources) -> Option<usize> {
+        let i = n.index();
+        if self.pod_count[i] + 1 > self.max_pods[i] {
+            return Some(usize::MAX);
+        }
+        let free = self.free(n);
+        [CPU, MEMORY]
+            .into_iter()
+            .chain(2..requests.0.len())
+            .find(|&r| requests.0[r] > 0 && requests.0[r] > free.0[r])
+    }
+}

@@ -1,0 +1,163 @@
+//! Pods: the arena entries and their lifecycle phases.
+
+use super::ids::{NodeId, WorkloadId};
+use super::resources::Resources;
+use super::taints::Toleration;
+use crate::engine::time::Nanos;
+
+/// Where a pod is in its life. Every pod is in exactly one phase; the counts of all phases
+/// add up to the pods created.
+///
+/// Kubernetes reports `Pending` both before and after binding; kubesim splits the two
+/// (`Pending` = waiting for the scheduler, `Bound` = on a node, containers starting) because
+/// scheduling delay and start-up delay are different questions. `Deleted` holds pods removed
+/// before they finished (Kubernetes forgets them; a simulator must still count them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PodPhase {
+    /// Not yet bound to a node.
+    Pending,
+    /// Bound to a node; containers are starting.
+    Bound,
+    /// Containers running.
+    Running,
+    /// Ran to completion.
+    Succeeded,
+    /// Failed (rejected by the node, or its work failed).
+    Failed,
+    /// Deleted before it finished.
+    Deleted,
+}
+
+impl PodPhase {
+    /// Every phase, in lifecycle order.
+    pub const ALL: [PodPhase; 6] = [
+        PodPhase::Pending,
+        PodPhase::Bound,
+        PodPhase::Running,
+        PodPhase::Succeeded,
+        PodPhase::Failed,
+        PodPhase::Deleted,
+    ];
+
+    /// The name used in output files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PodPhase::Pending => "Pending",
+            PodPhase::Bound => "Bound",
+            PodPhase::Running => "Running",
+            PodPhase::Succeeded => "Succeeded",
+            PodPhase::Failed => "Failed",
+            PodPhase::Deleted => "Deleted",
+        }
+    }
+
+    /// Whether the pod holds resources on a node in this phase.
+    pub fn on_node(self) -> bool {
+        matches!(self, PodPhase::Bound | PodPhase::Running)
+    }
+
+    /// Whether the phase is final.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            PodPhase::Succeeded | PodPhase::Failed | PodPhase::Deleted
+        )
+    }
+}
+
+/// Kubernetes' restart policy. In this model a container's work either completes or the
+/// node rejects the pod, so it decides only whether a pod's completion ends it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RestartPolicy {
+    /// Restart containers whatever their exit (the only policy a Deployment allows).
+    Always,
+    /// Restart containers that fail.
+    OnFailure,
+    /// Never restart.
+    Never,
+}
+
+impl RestartPolicy {
+    /// The Kubernetes spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RestartPolicy::Always => "Always",
+            RestartPolicy::OnFailure => "OnFailure",
+            RestartPolicy::Never => "Never",
+        }
+    }
+}
+
+/// What a workload's pods share: the scheduling-relevant part of its pod template.
+#[derive(Clone, Debug)]
+pub struct PodTemplate {
+    /// Pod labels, sorted by key.
+    pub labels: Vec<(String, String)>,
+    /// `nodeSelector`, sorted by key.
+    pub node_selector: Vec<(String, String)>,
+    /// Tolerations.
+    pub tolerations: Vec<Toleration>,
+    /// Resolved priority (from `priorityClassName` or `priority`).
+    pub priority: i32,
+    /// Restart policy.
+    pub restart_policy: RestartPolicy,
+    /// `nodeName`: binds pods to this node without the scheduler.
+    pub node_name: Option<NodeId>,
+    /// Namespace.
+    pub namespace: String,
+}
+
+/// Why a pod ended the way it did (the `reason` column of `pods.csv`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodReason {
+    /// The kubelet refused a pod pinned by `nodeName`: no room for this resource slot
+    /// (`usize::MAX` = pod count), reported as `OutOfcpu`, `OutOfmemory`, `OutOfpods`, …
+    OutOf(usize),
+    /// The pod's work finished.
+    Completed,
+    /// Its Job failed (backoffLimit exceeded) and active pods were removed.
+    JobFailed,
+}
+
+/// One pod.
+#[derive(Clone, Debug)]
+pub struct Pod {
+    /// Owner index into the cluster's owner table; the pod is named `<owner>-<ordinal>`.
+    pub owner: u32,
+    /// Creation order within the owner.
+    pub ordinal: u32,
+    /// Scheduling attempts so far.
+    pub attempts: u32,
+    /// The workload that created it.
+    pub workload: WorkloadId,
+    /// The template it was made from.
+    pub template: u32,
+    /// Resource requests (Kubernetes' effective pod request).
+    pub requests: Resources,
+    /// Requested cpu and memory with the scheduler's non-zero defaults.
+    pub nonzero_requests: [i64; 2],
+    /// What the pod consumes while running.
+    pub usage: Resources,
+    /// Scheduling priority.
+    pub priority: i32,
+    /// Current phase.
+    pub phase: PodPhase,
+    /// Why it ended, once it has.
+    pub reason: Option<PodReason>,
+    /// Node it is or was bound to.
+    pub node: Option<NodeId>,
+    /// When it was created.
+    pub created: Nanos,
+    /// When it was bound.
+    pub bound: Option<Nanos>,
+    /// When it turned Running.
+    pub started: Option<Nanos>,
+    /// When it ended.
+    pub finished: Option<Nanos>,
+    /// Time from Bound to Running.
+    pub startup_delay: Nanos,
+    /// How long it runs once Running; `None` for long-running pods.
+    pub run_time: Option<Nanos>,
+    /// Bumped when the pod changes in a way that voids its scheduled events.
+    pub generation: u32,
+}

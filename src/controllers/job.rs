@@ -1,0 +1,249 @@
+//! The Job controller and the arrival streams that create Jobs over time.
+
+use super::{Ctx, backoff, draw_pod, draw_requests, kubelet};
+use crate::cluster::OwnerKind;
+use crate::cluster::ids::{JobId, PodId, WorkloadId};
+use crate::cluster::pod::PodReason;
+use crate::cluster::resources::Resources;
+use crate::engine::event::Event;
+use crate::engine::rng::{StreamKey, StreamRng};
+use crate::engine::time::{NANOS_PER_SEC, Nanos, secs_to_nanos};
+use crate::scenario::model::{ArrivalProcess, Arrivals, WorkloadKind};
+use rand::Rng;
+use rand_distr::{Distribution as _, Exp};
+use std::io;
+
+/// Kubernetes' Job pod-failure backoff: 10 s doubling…
+const JOB_BACKOFF_BASE: Nanos = 10 * NANOS_PER_SEC;
+/// …capped at six minutes.
+const JOB_BACKOFF_CAP: Nanos = 360 * NANOS_PER_SEC;
+
+/// One Job object.
+#[derive(Debug)]
+struct Job {
+    workload: WorkloadId,
+    owner: u32,
+    created: Nanos,
+    requests: (Resources, [i64; 2]),
+    /// Seed of this Job's per-pod attributes, drawn when the Job was created.
+    pod_key: StreamKey,
+    /// Pods not yet terminal.
+    active: Vec<PodId>,
+    succeeded: u32,
+    failed: u32,
+    done: bool,
+    sync_pending: bool,
+}
+
+/// A workload's arrival state.
+#[derive(Debug)]
+struct Stream {
+    /// Inter-arrival draws (Poisson).
+    rng: StreamRng,
+    /// Jobs created so far.
+    created: u64,
+    /// Next index into fixed times.
+    cursor: usize,
+}
+
+/// All Jobs of the run.
+#[derive(Debug, Default)]
+pub struct JobController {
+    jobs: Vec<Job>,
+    /// Per workload: the stream of its Jobs (`None` for Deployments).
+    streams: Vec<Option<Stream>>,
+    /// Per workload: the key of its per-Job draws.
+    keys: Vec<StreamKey>,
+}
+
+impl JobController {
+    /// Prepares the streams of a scenario's Job workloads.
+    pub fn new(seed: u64, workloads: &[crate::scenario::model::Workload]) -> JobController {
+        let mut c = JobController::default();
+        for w in workloads {
+            c.keys
+                .push(StreamKey::new(seed, &format!("jobs/{}", w.name)));
+            c.streams.push(match w.kind {
+                WorkloadKind::Job { .. } => Some(Stream {
+                    rng: StreamKey::new(seed, &format!("arrivals/{}", w.name)).rng(),
+                    created: 0,
+                    cursor: 0,
+                }),
+                WorkloadKind::Deployment { .. } => None,
+            });
+        }
+        c
+    }
+
+    /// Schedules the first arrival of workload `w` (a single Job arrives at 0).
+    pub fn start(&mut self, ctx: &mut Ctx, w: WorkloadId) {
+        let arrivals = match &ctx.scenario.workloads[w.index()].kind {
+            WorkloadKind::Job { arrivals, .. } => arrivals.as_ref(),
+            WorkloadKind::Deployment { .. } => return,
+        };
+        let first = match arrivals {
+            None => Some(0),
+            Some(a) => self.next_arrival(w, a, ctx.now),
+        };
+        if let Some(t) = first {
+            ctx.queue.push(t, Event::JobArrival { workload: w });
+        }
+    }
+
+    /// When the stream's next Job arrives after one at `now`, or `None` when it is done.
+    fn next_arrival(&mut self, w: WorkloadId, a: &Arrivals, now: Nanos) -> Option<Nanos> {
+        let s = self.streams[w.index()].as_mut()?;
+        if a.limit.is_some_and(|l| s.created >= l) {
+            return None;
+        }
+        match &a.process {
+            ArrivalProcess::Poisson { rate, start } => {
+                let from = if s.created == 0 {
+                    (*start).max(now)
+                } else {
+                    now
+                };
+                let gap = Exp::new(*rate).ok()?.sample(&mut s.rng);
+                Some(from.saturating_add(secs_to_nanos(gap)))
+            }
+            ArrivalProcess::Times(times) => times.get(s.cursor).copied(),
+        }
+    }
+
+    /// A Job of workload `w` arrives: create it and schedule the next arrival.
+    pub fn arrive(&mut self, ctx: &mut Ctx, w: WorkloadId) -> io::Result<()> {
+        let workload = &ctx.scenario.workloads[w.index()];
+        let WorkloadKind::Job { arrivals, .. } = &workload.kind else {
+            return Ok(());
+        };
+        let index = {
+            let Some(s) = self.streams[w.index()].as_mut() else {
+                return Ok(());
+            };
+            s.created += 1;
+            s.cursor += 1;
+            s.created - 1
+        };
+        let name = if arrivals.is_some() {
+            format!("{}-{index}", workload.name)
+        } else {
+            workload.name.clone()
+        };
+        if let Some(a) = arrivals {
+            if let Some(t) = self.next_arrival(w, a, ctx.now) {
+                if ctx.scenario.duration.is_none_or(|end| t <= end) {
+                    ctx.queue.push(t, Event::JobArrival { workload: w });
+                }
+            }
+        }
+        let mut rng = self.keys[w.index()].rng_at(index);
+        let requests = draw_requests(&workload.requests, &mut rng);
+        let pod_key = StreamKey::new(rng.random(), "pods");
+        let job = JobId(self.jobs.len() as u32);
+        let owner = ctx.cluster.add_owner(name.clone(), OwnerKind::Job(job));
+        self.jobs.push(Job {
+            workload: w,
+            owner,
+            created: ctx.now,
+            requests,
+            pod_key,
+            active: Vec::new(),
+            succeeded: 0,
+            failed: 0,
+            done: false,
+            sync_pending: false,
+        });
+        ctx.rec.job_created(w);
+        ctx.rec.object_event(ctx.now, "job_created", &name, "")?;
+        self.sync(ctx, job)
+    }
+
+    /// Creates the pods Job `id` needs now: `min(parallelism, completions − succeeded)`
+    /// active at once.
+    pub fn sync(&mut self, ctx: &mut Ctx, id: JobId) -> io::Result<()> {
+        let job = &mut self.jobs[id.index()];
+        job.sync_pending = false;
+        if job.done {
+            return Ok(());
+        }
+        let workload = &ctx.scenario.workloads[job.workload.index()];
+        let WorkloadKind::Job {
+            completions,
+            parallelism,
+            ..
+        } = workload.kind
+        else {
+            return Ok(());
+        };
+        let want = parallelism.min(completions - job.succeeded) as usize;
+        while job.active.len() < want {
+            let ordinal = ctx.cluster.owners[job.owner as usize].pods_created;
+            let mut rng = job.pod_key.rng_at(u64::from(ordinal));
+            let draw = draw_pod(workload, job.requests, &mut rng);
+            let (pod, alive) = ctx.create_pod(job.workload, job.owner, draw)?;
+            if alive {
+                job.active.push(pod);
+            } else {
+                return self.pod_failed(ctx, id);
+            }
+        }
+        Ok(())
+    }
+
+    /// A pod of Job `id` succeeded.
+    pub fn pod_succeeded(&mut self, ctx: &mut Ctx, id: JobId, pod: PodId) -> io::Result<()> {
+        let job = &mut self.jobs[id.index()];
+        job.active.retain(|&p| p != pod);
+        job.succeeded += 1;
+        let WorkloadKind::Job { completions, .. } =
+            ctx.scenario.workloads[job.workload.index()].kind
+        else {
+            return Ok(());
+        };
+        if job.succeeded >= completions && !job.done {
+            job.done = true;
+            let (w, created) = (job.workload, job.created);
+            ctx.rec.job_ended(w, true, created, ctx.now - created);
+            let name = ctx.cluster.owners[job.owner as usize].name.clone();
+            ctx.rec.object_event(ctx.now, "job_completed", &name, "")?;
+            return Ok(());
+        }
+        self.sync(ctx, id)
+    }
+
+    /// A pod of Job `id` was rejected by its node. Past
+    /// `backoffLimit` failures the Job fails and its active pods are deleted; otherwise
+    /// the replacement waits for the Job backoff.
+    pub fn pod_failed(&mut self, ctx: &mut Ctx, id: JobId) -> io::Result<()> {
+        let job = &mut self.jobs[id.index()];
+        job.failed += 1;
+        let WorkloadKind::Job { backoff_limit, .. } =
+            ctx.scenario.workloads[job.workload.index()].kind
+        else {
+            return Ok(());
+        };
+        if job.done {
+            return Ok(());
+        }
+        if job.failed > backoff_limit {
+            job.done = true;
+            let (w, created) = (job.workload, job.created);
+            let victims = std::mem::take(&mut job.active);
+            let name = ctx.cluster.owners[job.owner as usize].name.clone();
+            for p in victims {
+                kubelet::delete(ctx, p, PodReason::JobFailed, "BackoffLimitExceeded")?;
+            }
+            ctx.rec.job_ended(w, false, created, ctx.now - created);
+            ctx.rec
+                .object_event(ctx.now, "job_failed", &name, "BackoffLimitExceeded")?;
+            return Ok(());
+        }
+        if !job.sync_pending {
+            job.sync_pending = true;
+            let delay = backoff(job.failed, JOB_BACKOFF_BASE, JOB_BACKOFF_CAP);
+            ctx.queue
+                .push(ctx.now.saturating_add(delay), Event::JobSync { job: id });
+        }
+        Ok(())
+    }
+}

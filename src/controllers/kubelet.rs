@@ -1,0 +1,115 @@
+//! The kubelet's side of a pod's life: admission of pinned pods, start-up after binding,
+//! completion, and removal.
+
+use super::Ctx;
+use crate::cluster::ids::{NodeId, PodId};
+use crate::cluster::pod::{PodPhase, PodReason};
+use crate::engine::event::Event;
+use std::io;
+
+/// The reason the kubelet gives when it rejects a pod for lack of resource `slot`.
+pub fn out_of_reason(ctx_names: &crate::cluster::resources::ResourceNames, slot: usize) -> String {
+    if slot == usize::MAX {
+        "OutOfpods".to_string()
+    } else {
+        format!("OutOf{}", ctx_names.name(slot))
+    }
+}
+
+/// A pod with `nodeName` skips the scheduler; the node's kubelet admits it if it fits and
+/// otherwise fails it (`OutOfcpu`, `OutOfmemory`, `OutOfpods`, …) rather than over-commit.
+/// Returns whether the pod was admitted.
+pub fn admit_pinned(ctx: &mut Ctx, pod: PodId, node: NodeId) -> io::Result<bool> {
+    let requests = ctx.cluster.pods[pod.index()].requests;
+    let shortfall = if ctx.cluster.nodes.ready[node.index()] {
+        ctx.cluster.nodes.admission_shortfall(node, &requests)
+    } else {
+        Some(usize::MAX)
+    };
+    match shortfall {
+        None => {
+            bind(ctx, pod, node)?;
+            Ok(true)
+        }
+        Some(slot) => {
+            let reason = out_of_reason(&ctx.cluster.resources, slot);
+            ctx.cluster.pods[pod.index()].node = Some(node);
+            ctx.cluster
+                .finish(pod, PodPhase::Failed, PodReason::OutOf(slot), ctx.now);
+            let w = ctx.cluster.pods[pod.index()].workload;
+            ctx.rec.pod_ended(w, false);
+            ctx.rec
+                .pod_event(ctx.now, "pod_failed", ctx.cluster, pod, &reason)?;
+            Ok(false)
+        }
+    }
+}
+
+/// Binds a pod to a node and starts its containers after the start-up delay.
+pub fn bind(ctx: &mut Ctx, pod: PodId, node: NodeId) -> io::Result<()> {
+    ctx.cluster.bind(pod, node, ctx.now);
+    let p = &ctx.cluster.pods[pod.index()];
+    let (created, delay, generation) = (p.created, p.startup_delay, p.generation);
+    ctx.rec
+        .pod_bound(created, ctx.now - created, ctx.cluster.nodes_in_use);
+    ctx.rec
+        .pod_event(ctx.now, "pod_bound", ctx.cluster, pod, "")?;
+    ctx.queue.push(
+        ctx.now.saturating_add(delay),
+        Event::PodStarted { pod, generation },
+    );
+    Ok(())
+}
+
+/// Whether a scheduled event for `pod` still applies.
+pub fn current(ctx: &Ctx, pod: PodId, generation: u32) -> bool {
+    ctx.cluster.pods[pod.index()].generation == generation
+}
+
+/// The containers are up: Running, and for a Job's pod, done after its run time.
+pub fn started(ctx: &mut Ctx, pod: PodId) -> io::Result<()> {
+    ctx.cluster.start(pod, ctx.now);
+    ctx.rec.pod_started();
+    ctx.rec
+        .pod_event(ctx.now, "pod_started", ctx.cluster, pod, "")?;
+    let p = &ctx.cluster.pods[pod.index()];
+    if let Some(run) = p.run_time {
+        let generation = p.generation;
+        ctx.queue.push(
+            ctx.now.saturating_add(run),
+            Event::PodCompleted { pod, generation },
+        );
+    }
+    Ok(())
+}
+
+/// The pod's work is done: Succeeded, and its node has room again.
+pub fn completed(ctx: &mut Ctx, pod: PodId) -> io::Result<()> {
+    let node = ctx.cluster.pods[pod.index()].node;
+    ctx.cluster
+        .finish(pod, PodPhase::Succeeded, PodReason::Completed, ctx.now);
+    let w = ctx.cluster.pods[pod.index()].workload;
+    ctx.rec.pod_ended(w, true);
+    ctx.rec
+        .pod_event(ctx.now, "pod_succeeded", ctx.cluster, pod, "")?;
+    if let Some(n) = node {
+        ctx.inbox.freed.push(n);
+    }
+    Ok(())
+}
+
+/// Deletes a pod that has not finished, wherever it is.
+pub fn delete(ctx: &mut Ctx, pod: PodId, reason: PodReason, detail: &str) -> io::Result<()> {
+    let p = &ctx.cluster.pods[pod.index()];
+    if p.phase.is_terminal() {
+        return Ok(());
+    }
+    let freed = if p.phase.on_node() { p.node } else { None };
+    ctx.cluster.finish(pod, PodPhase::Deleted, reason, ctx.now);
+    ctx.rec
+        .pod_event(ctx.now, "pod_deleted", ctx.cluster, pod, detail)?;
+    if let Some(n) = freed {
+        ctx.inbox.freed.push(n);
+    }
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! Controllers: the kubelet's pod lifecycle, the ReplicaSet controller behind Deployments,
+//! and the Job controller with its arrival streams. They act on shared state through a
+//! [`Ctx`] and talk to the scheduler through its [`Inbox`], never to each other directly.
+
+pub mod job;
+pub mod kubelet;
+pub mod replicaset;
+
+use crate::cluster::ClusterState;
+use crate::cluster::ids::{NodeId, PodId, WorkloadId};
+use crate::cluster::resources::{CPU, MEMORY, Resources};
+use crate::engine::queue::EventQueue;
+use crate::engine::rng::StreamRng;
+use crate::engine::time::{Nanos, secs_to_nanos};
+use crate::metrics::recorder::Recorder;
+use crate::scenario::Scenario;
+use crate::scenario::model::{RequestModel, Workload};
+use std::io;
+
+/// Work handed to the scheduler by the event just handled.
+#[derive(Debug, Default)]
+pub struct Inbox {
+    /// Pods created Pending, to enqueue.
+    pub new_pods: Vec<PodId>,
+    /// Nodes that gained room.
+    pub freed: Vec<NodeId>,
+}
+
+/// What a handler may touch.
+pub struct Ctx<'a> {
+    /// Current simulated time.
+    pub now: Nanos,
+    /// The scenario.
+    pub scenario: &'a Scenario,
+    /// Shared cluster state.
+    pub cluster: &'a mut ClusterState,
+    /// Future events.
+    pub queue: &'a mut EventQueue,
+    /// Metrics.
+    pub rec: &'a mut Recorder,
+    /// Notes for the scheduler.
+    pub inbox: &'a mut Inbox,
+}
+
+/// The random attributes of one pod, drawn when it is created (DESIGN §3).
+#[derive(Clone, Copy, Debug)]
+pub struct PodDraw {
+    /// Requests.
+    pub requests: Resources,
+    /// Cpu and memory with scoring defaults.
+    pub nonzero: [i64; 2],
+    /// Usage while running.
+    pub usage: Resources,
+    /// Bound → Running delay.
+    pub startup_delay: Nanos,
+    /// Run time, for Job pods.
+    pub run_time: Option<Nanos>,
+}
+
+/// Draws a request vector from a workload's request model: once per Job, or the fixed
+/// template requests.
+pub fn draw_requests(model: &RequestModel, rng: &mut StreamRng) -> (Resources, [i64; 2]) {
+    match model {
+        RequestModel::Fixed { requests, nonzero } => (*requests, *nonzero),
+        RequestModel::PerResource {
+            base,
+            base_nonzero,
+            draws,
+        } => {
+            let (mut r, mut nz) = (*base, *base_nonzero);
+            for (slot, d) in draws {
+                let x = d.sample(rng);
+                // Kubernetes rounds quantities up: to a millicore for cpu, a unit otherwise.
+                let v = if *slot == CPU {
+                    (x * 1000.0).ceil()
+                } else {
+                    x.ceil()
+                };
+                let v = v.min(crate::scenario::limits::MAX_RESOURCE_AMOUNT as f64) as i64;
+                r.0[*slot] = v;
+                match *slot {
+                    CPU => nz[0] = v,
+                    MEMORY => nz[1] = v,
+                    _ => {}
+                }
+            }
+            (r, nz)
+        }
+        RequestModel::Choice { options, pick } => {
+            let i = (pick.sample(rng) as usize).min(options.len() - 1);
+            let r = options[i];
+            (r, [r.0[CPU], r.0[MEMORY]])
+        }
+    }
+}
+
+/// Draws a pod's per-pod attributes (start-up delay, run time, usage) from `rng`.
+pub fn draw_pod(w: &Workload, requests: (Resources, [i64; 2]), rng: &mut StreamRng) -> PodDraw {
+    let startup_delay = secs_to_nanos(w.startup_delay.sample(rng));
+    let run_time = w.run_time.as_ref().map(|d| secs_to_nanos(d.sample(rng)));
+    let mut usage = requests.0;
+    for (slot, d) in &w.usage {
+        let f = d.sample(rng);
+        usage.0[*slot] = (requests.0.0[*slot] as f64 * f).ceil() as i64;
+    }
+    PodDraw {
+        requests: requests.0,
+        nonzero: requests.1,
+        usage,
+        startup_delay,
+        run_time,
+    }
+}
+
+impl Ctx<'_> {
+    /// Creates a pod for workload `w` under `owner`. A pod pinned by `nodeName` goes
+    /// straight to that node's kubelet; others wait for the scheduler. Returns the pod and
+    /// whether it is still alive (a pinned pod may be rejected at once).
+    pub fn create_pod(
+        &mut self,
+        w: WorkloadId,
+        owner: u32,
+        draw: PodDraw,
+    ) -> io::Result<(PodId, bool)> {
+        let workload = &self.scenario.workloads[w.index()];
+        let pod = self.cluster.create_pod(
+            crate::cluster::NewPod {
+                owner,
+                workload: w,
+                template: workload.template,
+                requests: draw.requests,
+                nonzero_requests: draw.nonzero,
+                usage: draw.usage,
+                startup_delay: draw.startup_delay,
+                run_time: draw.run_time,
+            },
+            self.now,
+        );
+        self.rec.pod_created(w);
+        self.rec
+            .pod_event(self.now, "pod_created", self.cluster, pod, "")?;
+        match self.scenario.templates[workload.template as usize].node_name {
+            Some(node) => {
+                let alive = kubelet::admit_pinned(self, pod, node)?;
+                Ok((pod, alive))
+            }
+            None => {
+                self.inbox.new_pods.push(pod);
+                Ok((pod, true))
+            }
+        }
+    }
+}
+
+/// Exponential backoff `base · 2^(n−1)`, capped: the delay before the `n`-th retry.
+pub fn backoff(n: u32, base: Nanos, cap: Nanos) -> Nanos {
+    let shift = n.saturating_sub(1).min(32);
+    base.saturating_mul(1u64 << shift).min(cap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::NANOS_PER_SEC as S;
+
+    #[test]
+    fn backoff_doubles_to_the_cap() {
+        let got: Vec<u64> = (1..=8).map(|n| backoff(n, 10 * S, 360 * S) / S).collect();
+        // Kubernetes' Job pod-failure backoff: 10s, 20s, 40s, … capped at six minutes.
+        assert_eq!(got, vec![10, 20, 40, 80, 160, 320, 360, 360]);
+        assert_eq!(backoff(1000, 10 * S, 300 * S), 300 * S);
+    }
+}

@@ -1,0 +1,241 @@
+//! One simulation: owns all state and runs the event loop (DESIGN §1).
+
+use super::event::Event;
+use super::queue::EventQueue;
+use super::rng::StreamKey;
+use super::time::Nanos;
+use crate::cluster::ids::{NodeId, PodId, WorkloadId};
+use crate::cluster::pod::PodPhase;
+use crate::cluster::{ClusterState, OwnerKind};
+use crate::controllers::job::JobController;
+use crate::controllers::replicaset::ReplicaSet;
+use crate::controllers::{Ctx, Inbox, kubelet};
+use crate::error::Error;
+use crate::metrics::recorder::Recorder;
+use crate::scenario::Scenario;
+use crate::scenario::limits::MAX_PODS;
+use crate::scenario::model::WorkloadKind;
+use crate::scheduler::{Attempt, LeastAllocated, Scheduler, unschedulable_message};
+use std::io::{self, Write};
+
+/// Receives progress while a run goes on (the CLI draws a bar with it).
+pub trait Progress {
+    /// Called every few thousand events with the current simulated time.
+    fn update(&mut self, now: Nanos, end: Option<Nanos>, events: u64);
+}
+
+/// Events between two progress updates.
+const PROGRESS_EVERY: u64 = 1 << 15;
+
+/// What a finished run leaves behind.
+pub struct Outcome {
+    /// When the run ended.
+    pub end: Nanos,
+    /// Events processed.
+    pub events: u64,
+    /// Final cluster state.
+    pub cluster: ClusterState,
+    /// Metrics.
+    pub recorder: Recorder,
+}
+
+/// A scenario being simulated.
+pub struct Simulation<'s> {
+    scenario: &'s Scenario,
+    now: Nanos,
+    queue: EventQueue,
+    cluster: ClusterState,
+    scheduler: Scheduler,
+    replicasets: Vec<Option<ReplicaSet>>,
+    jobs: JobController,
+    rec: Recorder,
+    inbox: Inbox,
+    cycle_pending: bool,
+    events: u64,
+}
+
+impl<'s> Simulation<'s> {
+    /// Builds the cluster of `scenario` and schedules its workloads; events and time
+    /// series stream to the two sinks.
+    pub fn new(
+        scenario: &'s Scenario,
+        events: Box<dyn Write>,
+        timeseries: Box<dyn Write>,
+    ) -> io::Result<Simulation<'s>> {
+        let mut cluster = ClusterState {
+            resources: scenario.resources.clone(),
+            zones: scenario.zones.clone(),
+            templates: scenario.templates.clone(),
+            ..ClusterState::default()
+        };
+        for n in &scenario.nodes {
+            cluster.add_node(n.clone());
+        }
+        let rec = Recorder::new(
+            events,
+            timeseries,
+            scenario.interval,
+            scenario.warmup,
+            scenario.workloads.len(),
+            &scenario.resources,
+        )?;
+        let scheduler = Scheduler::new(
+            Box::new(LeastAllocated::default()),
+            StreamKey::new(scenario.effective_scheduler_seed(), "scheduler").rng(),
+        );
+        let mut queue = EventQueue::new();
+        let mut replicasets = Vec::new();
+        for (i, w) in scenario.workloads.iter().enumerate() {
+            let id = WorkloadId(i as u32);
+            replicasets.push(match w.kind {
+                WorkloadKind::Deployment { replicas } => {
+                    let owner = cluster.add_owner(w.name.clone(), OwnerKind::Deployment(id));
+                    let key = StreamKey::new(scenario.seed, &format!("deployments/{}", w.name));
+                    Some(ReplicaSet::new(id, owner, replicas, key))
+                }
+                WorkloadKind::Job { .. } => None,
+            });
+            queue.push(0, Event::WorkloadStart { workload: id });
+        }
+        Ok(Simulation {
+            scenario,
+            now: 0,
+            queue,
+            cluster,
+            scheduler,
+            replicasets,
+            jobs: JobController::new(scenario.seed, &scenario.workloads),
+            rec,
+            inbox: Inbox::default(),
+            cycle_pending: false,
+            events: 0,
+        })
+    }
+
+    /// Runs to the scenario's `duration`, or until no events remain, then checks the
+    /// model's invariants.
+    pub fn run(mut self, mut progress: Option<&mut dyn Progress>) -> Result<Outcome, Error> {
+        let end = self.scenario.duration;
+        while let Some(t) = self.queue.peek_time() {
+            if end.is_some_and(|e| t > e) {
+                break;
+            }
+            self.rec.advance(&self.cluster, t).map_err(Error::output)?;
+            let Some((t, event)) = self.queue.pop() else {
+                break;
+            };
+            self.now = t;
+            self.events += 1;
+            self.dispatch(event).map_err(Error::output)?;
+            self.after_event();
+            if self.cluster.pods.len() as u64 > MAX_PODS {
+                return Err(Error::Limit(format!(
+                    "the run created more than {MAX_PODS} pods, the limit; shorten the duration or lower the arrival rate"
+                )));
+            }
+            if self.events % PROGRESS_EVERY == 0 {
+                if let Some(p) = progress.as_deref_mut() {
+                    p.update(self.now, end, self.events);
+                }
+            }
+        }
+        let end = end.unwrap_or(self.now);
+        self.rec.finish(&self.cluster, end).map_err(Error::output)?;
+        self.cluster.check_invariants().map_err(Error::Invariant)?;
+        Ok(Outcome {
+            end,
+            events: self.events,
+            cluster: self.cluster,
+            recorder: self.rec,
+        })
+    }
+
+    fn dispatch(&mut self, event: Event) -> io::Result<()> {
+        let mut ctx = Ctx {
+            now: self.now,
+            scenario: self.scenario,
+            cluster: &mut self.cluster,
+            queue: &mut self.queue,
+            rec: &mut self.rec,
+            inbox: &mut self.inbox,
+        };
+        match event {
+            Event::WorkloadStart { workload } => match &mut self.replicasets[workload.index()] {
+                Some(rs) => rs.sync(&mut ctx),
+                None => {
+                    self.jobs.start(&mut ctx, workload);
+                    Ok(())
+                }
+            },
+            Event::JobArrival { workload } => self.jobs.arrive(&mut ctx, workload),
+            Event::ScheduleCycle => {
+                self.cycle_pending = false;
+                schedule_cycle(&mut self.scheduler, &mut ctx)
+            }
+            Event::PodStarted { pod, generation } => {
+                if kubelet::current(&ctx, pod, generation) {
+                    kubelet::started(&mut ctx, pod)?;
+                }
+                Ok(())
+            }
+            Event::PodCompleted { pod, generation } => {
+                if !kubelet::current(&ctx, pod, generation) {
+                    return Ok(());
+                }
+                kubelet::completed(&mut ctx, pod)?;
+                let owner = ctx.cluster.pods[pod.index()].owner;
+                match ctx.cluster.owners[owner as usize].kind {
+                    OwnerKind::Job(job) => self.jobs.pod_succeeded(&mut ctx, job, pod),
+                    // Deployment pods are long-running: they never complete.
+                    OwnerKind::Deployment(_) => Ok(()),
+                }
+            }
+            Event::ReplicaSetSync { workload } => match &mut self.replicasets[workload.index()] {
+                Some(rs) => rs.sync(&mut ctx),
+                None => Ok(()),
+            },
+            Event::JobSync { job } => self.jobs.sync(&mut ctx, job),
+        }
+    }
+
+    /// Hands the scheduler what the event changed and starts a cycle if pods wait.
+    fn after_event(&mut self) {
+        for n in self.inbox.freed.drain(..) {
+            self.scheduler.node_freed(&self.cluster, n);
+        }
+        for p in self.inbox.new_pods.drain(..) {
+            self.scheduler.enqueue(&self.cluster, p);
+        }
+        if self.scheduler.has_active() && !self.cycle_pending {
+            self.cycle_pending = true;
+            self.queue.push(self.now, Event::ScheduleCycle);
+        }
+    }
+}
+
+/// Takes every pod off the active queue, binding those that fit.
+fn schedule_cycle(scheduler: &mut Scheduler, ctx: &mut Ctx) -> io::Result<()> {
+    while let Some(attempt) = scheduler.next(ctx.cluster) {
+        let pod: PodId = match attempt {
+            Attempt::Bind(p, _) | Attempt::Unschedulable(p) => p,
+        };
+        ctx.cluster.pods[pod.index()].attempts += 1;
+        match attempt {
+            Attempt::Bind(p, n) => bind(ctx, p, n)?,
+            Attempt::Unschedulable(p) => {
+                if ctx.cluster.pods[p.index()].attempts == 1 {
+                    ctx.rec.pods_unschedulable += 1;
+                    let msg = unschedulable_message(ctx.cluster, p);
+                    ctx.rec
+                        .pod_event(ctx.now, "pod_unschedulable", ctx.cluster, p, &msg)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn bind(ctx: &mut Ctx, pod: PodId, node: NodeId) -> io::Result<()> {
+    debug_assert_eq!(ctx.cluster.pods[pod.index()].phase, PodPhase::Pending);
+    kubelet::bind(ctx, pod, node)
+}

@@ -1,0 +1,112 @@
+//! kubesim: a deterministic discrete-event simulator of Kubernetes-style clusters.
+//!
+//! Load a scenario with [`scenario::load`], run it with [`run`], read the figures from the
+//! returned [`RunResult`] or the CSV files it writes. The same binary, scenario and seed
+//! give byte-identical output files.
+
+pub mod cli;
+pub mod cluster;
+pub mod controllers;
+pub mod engine;
+pub mod error;
+pub mod metrics;
+pub mod scenario;
+pub mod scheduler;
+
+pub use engine::sim::{Outcome, Progress, Simulation};
+pub use error::Error;
+pub use scenario::Scenario;
+
+use cluster::pod::PodPhase;
+use engine::time::Nanos;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+/// The figures of a finished run.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    /// When the run ended.
+    pub end: Nanos,
+    /// Events processed.
+    pub events: u64,
+    /// The rows of `summary.csv`.
+    pub summary: Vec<(String, String)>,
+    /// Pods created.
+    pub pods_created: u64,
+    /// Pods ever bound to a node.
+    pub pods_scheduled: u64,
+    /// Pods still waiting for a node at the end.
+    pub pods_pending: u64,
+    /// Pods that ended (Succeeded, Failed or Deleted).
+    pub pods_finished: u64,
+}
+
+impl RunResult {
+    /// A summary figure by name.
+    pub fn get(&self, metric: &str) -> Option<&str> {
+        self.summary
+            .iter()
+            .find(|(k, _)| k == metric)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn create(dir: &Path, name: &str) -> Result<BufWriter<File>, Error> {
+    let path = dir.join(name);
+    File::create(&path)
+        .map(|f| BufWriter::with_capacity(1 << 16, f))
+        .map_err(|e| Error::Output(format!("{}: {e}", path.display())))
+}
+
+/// Runs `scenario`. With `out_dir`, writes `timeseries.csv`, `events.csv`, `pods.csv`,
+/// `summary.csv` and `run.json` there (creating the folder); without, computes the figures
+/// only.
+pub fn run(
+    scenario: &Scenario,
+    out_dir: Option<&Path>,
+    progress: Option<&mut dyn Progress>,
+) -> Result<RunResult, Error> {
+    let (events, timeseries): (Box<dyn Write>, Box<dyn Write>) = match out_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::Output(format!("{}: {e}", dir.display())))?;
+            (
+                Box::new(create(dir, "events.csv")?),
+                Box::new(create(dir, "timeseries.csv")?),
+            )
+        }
+        None => (Box::new(std::io::sink()), Box::new(std::io::sink())),
+    };
+    let sim = Simulation::new(scenario, events, timeseries).map_err(Error::output)?;
+    let mut outcome = sim.run(progress)?;
+    let summary = metrics::output::summary(
+        scenario,
+        &outcome.cluster,
+        &mut outcome.recorder,
+        outcome.end,
+        outcome.events,
+    );
+    if let Some(dir) = out_dir {
+        let mut pods = create(dir, "pods.csv")?;
+        metrics::output::write_pods(&outcome.cluster, &mut pods).map_err(Error::output)?;
+        pods.flush().map_err(Error::output)?;
+        let mut s = create(dir, "summary.csv")?;
+        metrics::output::write_summary(&summary, &mut s).map_err(Error::output)?;
+        s.flush().map_err(Error::output)?;
+        std::fs::write(dir.join("run.json"), metrics::output::run_json(scenario))
+            .map_err(Error::output)?;
+    }
+    let c = &outcome.cluster;
+    Ok(RunResult {
+        end: outcome.end,
+        events: outcome.events,
+        summary,
+        pods_created: c.pods_created(),
+        pods_scheduled: outcome.recorder.pods_scheduled,
+        pods_pending: c.count(PodPhase::Pending),
+        pods_finished: c.count(PodPhase::Succeeded)
+            + c.count(PodPhase::Failed)
+            + c.count(PodPhase::Deleted),
+    })
+}

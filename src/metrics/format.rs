@@ -1,0 +1,47 @@
+//! Number formatting for output files: exact decimals where the value is exact, a fixed
+//! number of places for ratios, so that files are byte-identical across runs.
+
+pub use crate::scenario::units::format_seconds;
+
+/// Thousandths as an exact decimal: 1500 → "1.5", 250 → "0.25", 0 → "0".
+pub fn milli(m: i64) -> String {
+    let sign = if m < 0 { "-" } else { "" };
+    let a = m.unsigned_abs();
+    let (whole, frac) = (a / 1000, a % 1000);
+    if frac == 0 {
+        format!("{sign}{whole}")
+    } else {
+        let f = format!("{frac:03}");
+        format!("{sign}{whole}.{}", f.trim_end_matches('0'))
+    }
+}
+
+/// A ratio or mean with six decimals ("0.437500"); empty when undefined.
+pub fn ratio(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{v:.6}"),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn milli_is_exact() {
+        assert_eq!(milli(1500), "1.5");
+        assert_eq!(milli(250), "0.25");
+        assert_eq!(milli(1), "0.001");
+        assert_eq!(milli(0), "0");
+        assert_eq!(milli(64000), "64");
+        assert_eq!(milli(-1500), "-1.5");
+    }
+
+    #[test]
+    fn ratio_has_fixed_places() {
+        assert_eq!(ratio(Some(0.4375)), "0.437500");
+        assert_eq!(ratio(None), "");
+        assert_eq!(ratio(Some(f64::NAN)), "");
+    }
+}

@@ -1,0 +1,7 @@
+//! Metrics: the recorder that streams rows during a run, statistics, number formatting,
+//! and the files written at the end (DESIGN §5).
+
+pub mod format;
+pub mod output;
+pub mod recorder;
+pub mod stats;

@@ -1,0 +1,204 @@
+//! The files written at the end of a run: `pods.csv`, `summary.csv` and `run.json`.
+
+use super::format::{format_seconds, ratio};
+use super::recorder::{Recorder, amount, unit_suffix};
+use super::stats::DurationStats;
+use crate::cluster::ClusterState;
+use crate::cluster::OwnerKind;
+use crate::cluster::pod::{PodPhase, PodReason};
+use crate::engine::time::Nanos;
+use crate::scenario::Scenario;
+use std::io::{self, Write};
+
+/// The Kubernetes minor version whose semantics kubesim follows.
+pub const KUBERNETES_VERSION: &str = "v1.35";
+
+/// Writes one row per pod, in creation order.
+pub fn write_pods(cluster: &ClusterState, out: impl Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let names = &cluster.resources;
+    let mut header: Vec<String> = [
+        "pod",
+        "namespace",
+        "owner_kind",
+        "owner",
+        "node",
+        "zone",
+        "priority",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for r in 0..names.len() {
+        header.push(format!(
+            "{}_request{}",
+            names.column_name(r),
+            unit_suffix(r, names)
+        ));
+    }
+    header.extend(
+        [
+            "created_s",
+            "bound_s",
+            "started_s",
+            "finished_s",
+            "pending_s",
+            "phase",
+            "reason",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    w.write_record(&header)?;
+    let opt = |t: Option<Nanos>| t.map(format_seconds).unwrap_or_default();
+    for (i, p) in cluster.pods.iter().enumerate() {
+        let owner = &cluster.owners[p.owner as usize];
+        let template = &cluster.templates[p.template as usize];
+        let node = p.node.filter(|_| p.bound.is_some());
+        let zone = node
+            .map(|n| cluster.nodes.zone[n.index()])
+            .and_then(|z| cluster.zones.get(usize::from(z)))
+            .cloned()
+            .unwrap_or_default();
+        let mut row = vec![
+            cluster.pod_name(crate::cluster::ids::PodId(i as u32)),
+            template.namespace.clone(),
+            match owner.kind {
+                OwnerKind::Deployment(_) => "Deployment".to_string(),
+                OwnerKind::Job(_) => "Job".to_string(),
+            },
+            owner.name.clone(),
+            p.node
+                .map(|n| cluster.nodes.name[n.index()].clone())
+                .unwrap_or_default(),
+            zone,
+            p.priority.to_string(),
+        ];
+        for r in 0..names.len() {
+            row.push(amount(r, p.requests.0[r]));
+        }
+        row.push(format_seconds(p.created));
+        row.push(opt(p.bound));
+        row.push(opt(p.started));
+        row.push(opt(p.finished));
+        row.push(opt(p.bound.map(|b| b - p.created)));
+        row.push(p.phase.as_str().to_string());
+        row.push(match p.reason {
+            None => String::new(),
+            Some(PodReason::Completed) => "Completed".into(),
+            Some(PodReason::JobFailed) => "BackoffLimitExceeded".into(),
+            Some(PodReason::OutOf(slot)) => crate::controllers::kubelet::out_of_reason(names, slot),
+        });
+        w.write_record(&row)?;
+    }
+    w.flush()
+}
+
+/// The `metric,value` rows of `summary.csv`.
+pub fn summary(
+    scenario: &Scenario,
+    cluster: &ClusterState,
+    rec: &mut Recorder,
+    end: Nanos,
+    events: u64,
+) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut put = |k: &str, v: String| rows.push((k.to_string(), v));
+    put("end_s", format_seconds(end));
+    put(
+        "measured_s",
+        format_seconds(end.saturating_sub(scenario.warmup)),
+    );
+    put("events", events.to_string());
+    put("nodes", cluster.nodes.len().to_string());
+    put("nodes_in_use_peak", rec.peak_nodes_in_use.to_string());
+    let ig = &rec.integrals;
+    let avg = |area: i128| (ig.span > 0).then(|| area as f64 / ig.span as f64);
+    put("nodes_in_use_mean", ratio(avg(ig.nodes_in_use)));
+    put("pods_pending_mean", ratio(avg(ig.pending)));
+    put("pods_created", cluster.pods_created().to_string());
+    put("pods_scheduled", rec.pods_scheduled.to_string());
+    put("pods_unschedulable", rec.pods_unschedulable.to_string());
+    for phase in PodPhase::ALL {
+        put(
+            &format!("pods_{}_end", phase.as_str().to_lowercase()),
+            cluster.count(phase).to_string(),
+        );
+    }
+    let pending = DurationStats::of(&mut rec.pending_times);
+    put("pending_mean_s", ratio(pending.map(|s| s.mean_s)));
+    for (k, f) in [("p50", 0), ("p90", 1), ("p99", 2), ("max", 3)] {
+        let v = pending.map(|s| [s.p50, s.p90, s.p99, s.max][f]);
+        put(
+            &format!("pending_{k}_s"),
+            v.map(format_seconds).unwrap_or_default(),
+        );
+    }
+    put("jobs_created", rec.jobs[0].to_string());
+    put("jobs_completed", rec.jobs[1].to_string());
+    put("jobs_failed", rec.jobs[2].to_string());
+    let turnaround = DurationStats::of(&mut rec.job_turnaround);
+    put("job_turnaround_mean_s", ratio(turnaround.map(|s| s.mean_s)));
+    put(
+        "job_turnaround_p99_s",
+        turnaround
+            .map(|s| format_seconds(s.p99))
+            .unwrap_or_default(),
+    );
+    let ig = &rec.integrals;
+    for r in 0..cluster.resources.len() {
+        let c = cluster.resources.column_name(r);
+        let frac =
+            |area: i128| (ig.allocatable[r] > 0).then(|| area as f64 / ig.allocatable[r] as f64);
+        put(
+            &format!("{c}_allocation_mean"),
+            ratio(frac(ig.requested[r])),
+        );
+        put(&format!("{c}_utilization_mean"), ratio(frac(ig.used[r])));
+    }
+    for (i, w) in scenario.workloads.iter().enumerate() {
+        let t = &rec.workloads[i];
+        let n = &w.name;
+        put(&format!("pods_created[{n}]"), t.pods_created.to_string());
+        put(
+            &format!("pods_succeeded[{n}]"),
+            t.pods_succeeded.to_string(),
+        );
+        put(&format!("pods_failed[{n}]"), t.pods_failed.to_string());
+        if w.run_time.is_some() {
+            put(&format!("jobs_created[{n}]"), t.jobs_created.to_string());
+            put(
+                &format!("jobs_completed[{n}]"),
+                t.jobs_completed.to_string(),
+            );
+        }
+    }
+    rows
+}
+
+/// Writes `summary.csv`.
+pub fn write_summary(rows: &[(String, String)], out: impl Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["metric", "value"])?;
+    for (k, v) in rows {
+        w.write_record([k, v])?;
+    }
+    w.flush()
+}
+
+/// `run.json`: what produced the files, without timestamps (it is deterministic output).
+pub fn run_json(scenario: &Scenario) -> String {
+    let v = serde_json::json!({
+        "kubesim_version": env!("CARGO_PKG_VERSION"),
+        "git_commit": env!("KUBESIM_GIT_COMMIT"),
+        "kubernetes_version": KUBERNETES_VERSION,
+        "scenario": scenario.name,
+        "scenario_sha256": scenario.file_sha256,
+        "seed": scenario.seed,
+        "scheduler_seed": scenario.effective_scheduler_seed(),
+        "duration_s": scenario.duration.map(format_seconds),
+    });
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,358 @@
+//! The recorder: streams `events.csv` and `timeseries.csv` rows as the run goes, and keeps
+//! the running figures the summary needs (DESIGN §5, §9).
+
+use super::format::{format_seconds, milli, ratio};
+use super::stats::DurationStats;
+use crate::cluster::ClusterState;
+use crate::cluster::ids::{PodId, WorkloadId};
+use crate::cluster::pod::PodPhase;
+use crate::cluster::resources::{CPU, MAX_RESOURCES, ResourceNames};
+use crate::engine::time::Nanos;
+use std::io::{self, Write};
+
+/// A resource amount in its output unit: cores for cpu (from millicores), else base units.
+pub fn amount(slot: usize, v: i64) -> String {
+    if slot == CPU { milli(v) } else { v.to_string() }
+}
+
+/// The unit suffix of a resource's columns.
+pub fn unit_suffix(slot: usize, names: &ResourceNames) -> &'static str {
+    match names.name(slot) {
+        "cpu" => "_cores",
+        "memory" | "ephemeral-storage" => "_bytes",
+        _ => "",
+    }
+}
+
+/// Counters of the current `timeseries.csv` interval.
+#[derive(Debug, Default)]
+struct Interval {
+    created: u64,
+    scheduled: u64,
+    started: u64,
+    completed: u64,
+    failed: u64,
+    jobs_arrived: u64,
+    jobs_completed: u64,
+    jobs_failed: u64,
+    pending: Vec<Nanos>,
+}
+
+/// Per-workload totals for the summary.
+#[derive(Clone, Debug, Default)]
+pub struct WorkloadTotals {
+    /// Pods created.
+    pub pods_created: u64,
+    /// Pods that succeeded.
+    pub pods_succeeded: u64,
+    /// Pods that failed.
+    pub pods_failed: u64,
+    /// Jobs created.
+    pub jobs_created: u64,
+    /// Jobs completed.
+    pub jobs_completed: u64,
+}
+
+/// Time integrals over the measured window, for time-averaged figures.
+#[derive(Debug, Default)]
+pub struct Integrals {
+    /// ∫ requested dt per slot (base units · ns).
+    pub requested: [i128; MAX_RESOURCES],
+    /// ∫ used dt per slot.
+    pub used: [i128; MAX_RESOURCES],
+    /// ∫ allocatable dt per slot.
+    pub allocatable: [i128; MAX_RESOURCES],
+    /// ∫ nodes in use dt.
+    pub nodes_in_use: i128,
+    /// ∫ pending pods dt.
+    pub pending: i128,
+    /// Length of the window integrated so far, ns.
+    pub span: i128,
+}
+
+/// Records a run's metrics.
+pub struct Recorder {
+    events: csv::Writer<Box<dyn Write>>,
+    timeseries: csv::Writer<Box<dyn Write>>,
+    interval: Nanos,
+    next_sample: Nanos,
+    warmup: Nanos,
+    current: Interval,
+    last_t: Nanos,
+    /// Integrals over `[warmup, end]`.
+    pub integrals: Integrals,
+    /// Pending times of pods created at or after warmup that got bound.
+    pub pending_times: Vec<Nanos>,
+    /// Created → completed times of Jobs created at or after warmup.
+    pub job_turnaround: Vec<Nanos>,
+    /// Per workload.
+    pub workloads: Vec<WorkloadTotals>,
+    /// Pods bound over the run.
+    pub pods_scheduled: u64,
+    /// Pods found unschedulable at least once.
+    pub pods_unschedulable: u64,
+    /// Jobs created / completed / failed over the run.
+    pub jobs: [u64; 3],
+    /// Most nodes in use at once.
+    pub peak_nodes_in_use: u32,
+    buf: String,
+}
+
+impl Recorder {
+    /// A recorder writing events and time series to the given sinks (`io::sink()` when a
+    /// caller wants figures only).
+    pub fn new(
+        events: Box<dyn Write>,
+        timeseries: Box<dyn Write>,
+        interval: Nanos,
+        warmup: Nanos,
+        workloads: usize,
+        names: &ResourceNames,
+    ) -> io::Result<Recorder> {
+        let mut events = csv::Writer::from_writer(events);
+        events.write_record(["time_s", "event", "object", "node", "detail"])?;
+        let mut timeseries = csv::Writer::from_writer(timeseries);
+        let mut header: Vec<String> = [
+            "time_s",
+            "nodes_ready",
+            "nodes_in_use",
+            "pods_pending",
+            "pods_bound",
+            "pods_running",
+            "pods_succeeded",
+            "pods_failed",
+            "pods_deleted",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for r in 0..names.len() {
+            let (c, u) = (names.column_name(r), unit_suffix(r, names));
+            header.push(format!("{c}_allocatable{u}"));
+            header.push(format!("{c}_requested{u}"));
+            header.push(format!("{c}_used{u}"));
+            header.push(format!("{c}_allocation"));
+            header.push(format!("{c}_utilization"));
+        }
+        for h in [
+            "created",
+            "scheduled",
+            "started",
+            "completed",
+            "failed",
+            "jobs_arrived",
+            "jobs_completed",
+            "jobs_failed",
+            "pending_mean_s",
+            "pending_p50_s",
+            "pending_p99_s",
+            "pending_max_s",
+        ] {
+            header.push(h.to_string());
+        }
+        timeseries.write_record(&header)?;
+        Ok(Recorder {
+            events,
+            timeseries,
+            interval,
+            next_sample: 0,
+            warmup,
+            current: Interval::default(),
+            last_t: 0,
+            integrals: Integrals::default(),
+            pending_times: Vec::new(),
+            job_turnaround: Vec::new(),
+            workloads: vec![WorkloadTotals::default(); workloads],
+            pods_scheduled: 0,
+            pods_unschedulable: 0,
+            jobs: [0; 3],
+            peak_nodes_in_use: 0,
+            buf: String::new(),
+        })
+    }
+
+    /// Brings the time series and the integrals up to `t`, the time of the next event:
+    /// writes every row due before it (each row is the state after all events at or before
+    /// its time) and integrates the state over `[last, t)`.
+    pub fn advance(&mut self, cluster: &ClusterState, t: Nanos) -> io::Result<()> {
+        while self.next_sample < t {
+            self.integrate(cluster, self.next_sample);
+            self.sample(cluster, self.next_sample)?;
+            self.next_sample = self.next_sample.saturating_add(self.interval);
+        }
+        self.integrate(cluster, t);
+        Ok(())
+    }
+
+    /// Ends the run at `end`: the remaining rows, the last one at `end` itself.
+    pub fn finish(&mut self, cluster: &ClusterState, end: Nanos) -> io::Result<()> {
+        self.advance(cluster, end)?;
+        self.sample(cluster, end)?;
+        self.events.flush()?;
+        self.timeseries.flush()
+    }
+
+    fn integrate(&mut self, cluster: &ClusterState, t: Nanos) {
+        let from = self.last_t.max(self.warmup);
+        if t > from {
+            let dt = i128::from(t - from);
+            let ig = &mut self.integrals;
+            for r in 0..MAX_RESOURCES {
+                ig.requested[r] += i128::from(cluster.requested_total.0[r]) * dt;
+                ig.used[r] += i128::from(cluster.used_total.0[r]) * dt;
+                ig.allocatable[r] += i128::from(cluster.allocatable_total.0[r]) * dt;
+            }
+            ig.nodes_in_use += i128::from(cluster.nodes_in_use) * dt;
+            ig.pending += i128::from(cluster.count(PodPhase::Pending)) * dt;
+            ig.span += dt;
+        }
+        self.last_t = self.last_t.max(t);
+    }
+
+    fn sample(&mut self, cluster: &ClusterState, t: Nanos) -> io::Result<()> {
+        let mut row: Vec<String> = vec![
+            format_seconds(t),
+            cluster.nodes_ready.to_string(),
+            cluster.nodes_in_use.to_string(),
+        ];
+        row.extend(PodPhase::ALL.iter().map(|&p| cluster.count(p).to_string()));
+        for r in 0..cluster.resources.len() {
+            let alloc = cluster.allocatable_total.0[r];
+            let req = cluster.requested_total.0[r];
+            let used = cluster.used_total.0[r];
+            row.push(amount(r, alloc));
+            row.push(amount(r, req));
+            row.push(amount(r, used));
+            let frac = |x: i64| (alloc > 0).then(|| x as f64 / alloc as f64);
+            row.push(ratio(frac(req)));
+            row.push(ratio(frac(used)));
+        }
+        let c = &mut self.current;
+        for v in [
+            c.created,
+            c.scheduled,
+            c.started,
+            c.completed,
+            c.failed,
+            c.jobs_arrived,
+            c.jobs_completed,
+            c.jobs_failed,
+        ] {
+            row.push(v.to_string());
+        }
+        match DurationStats::of(&mut c.pending) {
+            Some(s) => {
+                row.push(ratio(Some(s.mean_s)));
+                row.push(format_seconds(s.p50));
+                row.push(format_seconds(s.p99));
+                row.push(format_seconds(s.max));
+            }
+            None => row.extend(std::iter::repeat_n(String::new(), 4)),
+        }
+        self.current = Interval::default();
+        self.timeseries.write_record(&row).map_err(io::Error::from)
+    }
+
+    fn write_event(
+        &mut self,
+        now: Nanos,
+        event: &str,
+        object: &str,
+        node: &str,
+        detail: &str,
+    ) -> io::Result<()> {
+        let t = format_seconds(now);
+        self.events
+            .write_record([t.as_str(), event, object, node, detail])
+            .map_err(io::Error::from)
+    }
+
+    /// A row of `events.csv` about a pod; `node` is the pod's node if it has one.
+    pub fn pod_event(
+        &mut self,
+        now: Nanos,
+        event: &str,
+        cluster: &ClusterState,
+        pod: PodId,
+        detail: &str,
+    ) -> io::Result<()> {
+        let p = &cluster.pods[pod.index()];
+        let mut name = std::mem::take(&mut self.buf);
+        name.clear();
+        name.push_str(&cluster.owners[p.owner as usize].name);
+        name.push('-');
+        name.push_str(&p.ordinal.to_string());
+        let node = p
+            .node
+            .map_or("", |n| cluster.nodes.name[n.index()].as_str());
+        let r = self.write_event(now, event, &name, node, detail);
+        self.buf = name;
+        r
+    }
+
+    /// A row of `events.csv` about a workload object (a Deployment, a Job).
+    pub fn object_event(
+        &mut self,
+        now: Nanos,
+        event: &str,
+        object: &str,
+        detail: &str,
+    ) -> io::Result<()> {
+        self.write_event(now, event, object, "", detail)
+    }
+
+    /// A pod was created.
+    pub fn pod_created(&mut self, w: WorkloadId) {
+        self.current.created += 1;
+        self.workloads[w.index()].pods_created += 1;
+    }
+
+    /// A pod was bound after waiting `pending` since it was created at `created`.
+    pub fn pod_bound(&mut self, created: Nanos, pending: Nanos, nodes_in_use: u32) {
+        self.current.scheduled += 1;
+        self.pods_scheduled += 1;
+        self.current.pending.push(pending);
+        if created >= self.warmup {
+            self.pending_times.push(pending);
+        }
+        self.peak_nodes_in_use = self.peak_nodes_in_use.max(nodes_in_use);
+    }
+
+    /// A pod's containers started.
+    pub fn pod_started(&mut self) {
+        self.current.started += 1;
+    }
+
+    /// A pod ended as Succeeded (`ok`) or Failed.
+    pub fn pod_ended(&mut self, w: WorkloadId, ok: bool) {
+        if ok {
+            self.current.completed += 1;
+            self.workloads[w.index()].pods_succeeded += 1;
+        } else {
+            self.current.failed += 1;
+            self.workloads[w.index()].pods_failed += 1;
+        }
+    }
+
+    /// A Job was created.
+    pub fn job_created(&mut self, w: WorkloadId) {
+        self.current.jobs_arrived += 1;
+        self.jobs[0] += 1;
+        self.workloads[w.index()].jobs_created += 1;
+    }
+
+    /// A Job completed (`ok`) or failed, `turnaround` after it was created at `created`.
+    pub fn job_ended(&mut self, w: WorkloadId, ok: bool, created: Nanos, turnaround: Nanos) {
+        if ok {
+            self.current.jobs_completed += 1;
+            self.jobs[1] += 1;
+            self.workloads[w.index()].jobs_completed += 1;
+            if created >= self.warmup {
+                self.job_turnaround.push(turnaround);
+            }
+        } else {
+            self.current.jobs_failed += 1;
+            self.jobs[2] += 1;
+        }
+    }
+}

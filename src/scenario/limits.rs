@@ -1,0 +1,22 @@
+//! Documented size limits. A scenario past one is refused with a message before anything
+//! is allocated for it, so that absurd input never becomes an out-of-memory.
+
+/// Largest scenario file read.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Most nodes in a cluster.
+pub const MAX_NODES: u64 = 100_000;
+/// Most replicas of one Deployment.
+pub const MAX_REPLICAS: u64 = 1_000_000;
+/// Most completions (and parallelism) of one Job.
+pub const MAX_COMPLETIONS: u64 = 100_000;
+/// Most pods one run may create, counting every Job of every stream.
+pub const MAX_PODS: u64 = 10_000_000;
+/// Most rows of `timeseries.csv` (duration / interval).
+pub const MAX_SAMPLES: u64 = 10_000_000;
+/// Largest amount of any resource on one node or in one pod: 2^46 base units (64 TiB of
+/// memory, 70 billion cores), which keeps every score computation exact in 64-bit integers.
+pub const MAX_RESOURCE_AMOUNT: i64 = 1 << 46;
+/// Longest simulated span: 100 years.
+pub const MAX_DURATION_NANOS: u64 = 100 * 365 * 24 * 3600 * 1_000_000_000;
+/// Most entries (zones, taints, labels, tolerations, containers, arrival times…) in one list.
+pub const MAX_LIST: usize = 1_000_000;

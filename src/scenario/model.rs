@@ -1,0 +1,158 @@
+//! The validated, typed scenario the simulation runs.
+
+use crate::cluster::node::NodeSpec;
+use crate::cluster::pod::PodTemplate;
+use crate::cluster::resources::{ResourceNames, Resources};
+use crate::engine::dist::Distribution;
+use crate::engine::time::Nanos;
+
+/// A scenario ready to run.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// `metadata.name`.
+    pub name: String,
+    /// SHA-256 of the scenario file's bytes, hex.
+    pub file_sha256: String,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Seed of the scheduler's decisions, when set apart from `seed`.
+    pub scheduler_seed: Option<u64>,
+    /// End of the run; `None` runs until no events remain.
+    pub duration: Option<Nanos>,
+    /// `timeseries.csv` interval.
+    pub interval: Nanos,
+    /// Summary figures cover `[warmup, end]`.
+    pub warmup: Nanos,
+    /// Resource slots.
+    pub resources: ResourceNames,
+    /// Zone names (the empty name stands for nodes without a zone).
+    pub zones: Vec<String>,
+    /// Node pools.
+    pub pools: Vec<Pool>,
+    /// Every node, pool by pool.
+    pub nodes: Vec<NodeSpec>,
+    /// Pod templates, one per workload.
+    pub templates: Vec<PodTemplate>,
+    /// Deployments and Jobs.
+    pub workloads: Vec<Workload>,
+    /// Notes for the user (fields accepted but not modelled), one per field.
+    pub warnings: Vec<String>,
+}
+
+/// A node pool.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    /// Name.
+    pub name: String,
+    /// Price of one node per hour.
+    pub price_per_hour: Option<f64>,
+}
+
+/// What kind of workload, with its kind's settings.
+#[derive(Clone, Debug)]
+pub enum WorkloadKind {
+    /// Long-running pods kept at `replicas`.
+    Deployment {
+        /// Desired pods.
+        replicas: u32,
+    },
+    /// Pods that run to completion, as one Job or a stream of Jobs.
+    Job {
+        /// Successful pods a Job needs.
+        completions: u32,
+        /// Pods a Job runs at once.
+        parallelism: u32,
+        /// Failed pods tolerated before a Job fails.
+        backoff_limit: u32,
+        /// `None`: a single Job at time 0.
+        arrivals: Option<Arrivals>,
+    },
+}
+
+/// How Jobs of a stream arrive.
+#[derive(Clone, Debug)]
+pub enum ArrivalProcess {
+    /// Exponential inter-arrival times at `rate` per second, from `start`.
+    Poisson {
+        /// Jobs per second.
+        rate: f64,
+        /// First possible arrival.
+        start: Nanos,
+    },
+    /// Given times, sorted.
+    Times(Vec<Nanos>),
+}
+
+/// A job stream's arrivals.
+#[derive(Clone, Debug)]
+pub struct Arrivals {
+    /// The process.
+    pub process: ArrivalProcess,
+    /// At most this many Jobs.
+    pub limit: Option<u64>,
+}
+
+/// How a workload's pods get their requests.
+#[derive(Clone, Debug)]
+pub enum RequestModel {
+    /// From the template: the same for every pod.
+    Fixed {
+        /// Effective pod request.
+        requests: Resources,
+        /// Cpu and memory with the scheduler's non-zero defaults.
+        nonzero: [i64; 2],
+    },
+    /// Drawn per Job: each listed slot from its distribution (cpu in cores, others in base
+    /// units); unlisted slots from `base`.
+    PerResource {
+        /// Template requests for unlisted slots.
+        base: Resources,
+        /// Non-zero cpu/memory of the template.
+        base_nonzero: [i64; 2],
+        /// Drawn slots.
+        draws: Vec<(usize, Distribution)>,
+    },
+    /// One of several vectors, by weight, per Job.
+    Choice {
+        /// The vectors.
+        options: Vec<Resources>,
+        /// Index distribution over `options`.
+        pick: Distribution,
+    },
+}
+
+/// A Deployment or a Job entry.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Name.
+    pub name: String,
+    /// Kind and its settings.
+    pub kind: WorkloadKind,
+    /// Template index.
+    pub template: u32,
+    /// Requests.
+    pub requests: RequestModel,
+    /// Usage fraction per slot (unlisted slots use all of their request).
+    pub usage: Vec<(usize, Distribution)>,
+    /// Bound → Running delay.
+    pub startup_delay: Distribution,
+    /// Run time of a Job's pods.
+    pub run_time: Option<Distribution>,
+}
+
+impl Scenario {
+    /// The seed of the scheduler's stream: its own if the scenario sets one, else `seed`.
+    pub fn effective_scheduler_seed(&self) -> u64 {
+        self.scheduler_seed.unwrap_or(self.seed)
+    }
+}
+
+impl Workload {
+    /// `Deployment` or `Job`.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            WorkloadKind::Deployment { .. } => "Deployment",
+            WorkloadKind::Job { .. } => "Job",
+        }
+    }
+}

@@ -1,0 +1,518 @@
+//! The scenario file's shape, as serde reads it. Every struct denies unknown fields so that a
+//! typo is an error, not a silently ignored setting. Kubernetes fields keep Kubernetes' names
+//! (camelCase); simulation-only settings live under `simulation:` keys. Values are checked
+//! and turned into the typed model in [`super::validate`].
+
+use super::dist::DistSpec;
+use super::units::{Quantity, Rate, SimDuration};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use std::collections::BTreeMap;
+
+/// A whole scenario document.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScenarioDoc {
+    /// Must be `kubesim/v1`.
+    pub api_version: String,
+    /// Must be `Scenario`.
+    pub kind: String,
+    /// Name and description.
+    pub metadata: ScenarioMeta,
+    /// Seed of every random stream (default 1).
+    pub seed: Option<u64>,
+    /// When the run ends.
+    pub duration: Option<SimDuration>,
+    /// Output settings.
+    #[serde(default)]
+    pub metrics: MetricsDoc,
+    /// Nodes.
+    pub cluster: ClusterDoc,
+    /// PriorityClass objects.
+    #[serde(default)]
+    pub priority_classes: Vec<PriorityClassDoc>,
+    /// Scheduler settings.
+    #[serde(default)]
+    pub scheduler: SchedulerDoc,
+    /// Deployments and Jobs.
+    #[serde(default)]
+    pub workloads: WorkloadsDoc,
+}
+
+/// `metadata` of the scenario.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScenarioMeta {
+    /// Scenario name: names the default output folder.
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+}
+
+/// `metrics`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MetricsDoc {
+    /// Sampling interval of `timeseries.csv` (default 10s).
+    pub interval: Option<SimDuration>,
+    /// Start of the measured window for summary figures (default 0s).
+    pub warmup: Option<SimDuration>,
+}
+
+/// `cluster`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterDoc {
+    /// Node pools.
+    pub node_pools: Vec<NodePoolDoc>,
+}
+
+/// One node pool: `count` identical nodes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodePoolDoc {
+    /// Pool name; nodes are `<name>-<n>`.
+    pub name: String,
+    /// Number of nodes.
+    pub count: u64,
+    /// Zones the nodes are spread over, round robin.
+    #[serde(default)]
+    pub zones: Vec<String>,
+    /// `node.kubernetes.io/instance-type`.
+    pub instance_type: Option<String>,
+    /// Machine capacity per resource name.
+    pub capacity: BTreeMap<String, Quantity>,
+    /// Reserved for the system: allocatable = capacity − reserved.
+    #[serde(default)]
+    pub reserved: BTreeMap<String, Quantity>,
+    /// Extra node labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Node taints.
+    #[serde(default)]
+    pub taints: Vec<TaintDoc>,
+    /// Price of one node per hour (reported, used by cost figures).
+    pub price_per_hour: Option<f64>,
+}
+
+/// A node taint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TaintDoc {
+    /// Key.
+    pub key: String,
+    /// Value.
+    #[serde(default)]
+    pub value: String,
+    /// Effect.
+    pub effect: EffectDoc,
+}
+
+/// A taint effect.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub enum EffectDoc {
+    /// `NoSchedule`.
+    NoSchedule,
+    /// `PreferNoSchedule`.
+    PreferNoSchedule,
+    /// `NoExecute`.
+    NoExecute,
+}
+
+/// A PriorityClass.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PriorityClassDoc {
+    /// Class name.
+    pub name: String,
+    /// Priority value.
+    pub value: i32,
+    /// Whether pods without a class get this one.
+    #[serde(default)]
+    pub global_default: bool,
+    /// Accepted, not modelled.
+    pub description: Option<IgnoredAny>,
+    /// Accepted, not modelled (preemption arrives with the scheduler framework).
+    pub preemption_policy: Option<IgnoredAny>,
+}
+
+/// `scheduler`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SchedulerDoc {
+    /// Seed of the scheduler's own decisions (tie-breaks) only; default derived from `seed`.
+    pub seed: Option<u64>,
+}
+
+/// `workloads`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WorkloadsDoc {
+    /// Deployments.
+    #[serde(default)]
+    pub deployments: Vec<DeploymentDoc>,
+    /// Jobs and job streams.
+    #[serde(default)]
+    pub jobs: Vec<JobDoc>,
+}
+
+/// Object metadata.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ObjectMeta {
+    /// Name.
+    pub name: String,
+    /// Namespace (default `default`).
+    pub namespace: Option<String>,
+    /// Labels (of the object itself; pods take the template's).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Accepted, not modelled.
+    pub annotations: Option<IgnoredAny>,
+}
+
+/// A Deployment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DeploymentDoc {
+    /// `apps/v1` if given.
+    pub api_version: Option<String>,
+    /// `Deployment` if given.
+    pub kind: Option<String>,
+    /// Name and namespace.
+    pub metadata: ObjectMeta,
+    /// The Deployment spec.
+    pub spec: DeploymentSpecDoc,
+    /// Simulation settings.
+    #[serde(default)]
+    pub simulation: PodSimDoc,
+}
+
+/// `DeploymentSpec`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DeploymentSpecDoc {
+    /// Desired pods (default 1).
+    pub replicas: Option<u64>,
+    /// Must select the template's labels.
+    pub selector: Option<SelectorDoc>,
+    /// Pod template.
+    pub template: PodTemplateDoc,
+    /// Accepted, not modelled yet.
+    pub strategy: Option<IgnoredAny>,
+    /// Accepted, not modelled yet.
+    pub min_ready_seconds: Option<IgnoredAny>,
+    /// Accepted, not modelled yet.
+    pub revision_history_limit: Option<IgnoredAny>,
+    /// Accepted, not modelled yet.
+    pub progress_deadline_seconds: Option<IgnoredAny>,
+}
+
+/// A label selector.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SelectorDoc {
+    /// Exact label matches.
+    #[serde(default)]
+    pub match_labels: BTreeMap<String, String>,
+}
+
+/// A Job.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct JobDoc {
+    /// `batch/v1` if given.
+    pub api_version: Option<String>,
+    /// `Job` if given.
+    pub kind: Option<String>,
+    /// Name and namespace.
+    pub metadata: ObjectMeta,
+    /// The Job spec.
+    pub spec: JobSpecDoc,
+    /// Simulation settings.
+    pub simulation: JobSimDoc,
+}
+
+/// `JobSpec`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct JobSpecDoc {
+    /// Successful pods needed (default 1).
+    pub completions: Option<u64>,
+    /// Pods at once (default 1).
+    pub parallelism: Option<u64>,
+    /// Failed pods tolerated before the Job fails (default 6).
+    pub backoff_limit: Option<u64>,
+    /// Accepted when it selects the template's labels.
+    pub selector: Option<SelectorDoc>,
+    /// Pod template.
+    pub template: PodTemplateDoc,
+    /// Accepted, not modelled yet.
+    pub active_deadline_seconds: Option<IgnoredAny>,
+    /// Accepted, not modelled yet.
+    pub ttl_seconds_after_finished: Option<IgnoredAny>,
+    /// Accepted, not modelled yet.
+    pub completion_mode: Option<IgnoredAny>,
+}
+
+/// `PodTemplateSpec`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodTemplateDoc {
+    /// Labels of the pods.
+    pub metadata: Option<TemplateMetaDoc>,
+    /// Pod spec.
+    pub spec: PodSpecDoc,
+}
+
+/// Template metadata.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TemplateMetaDoc {
+    /// Pod labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Accepted, not modelled.
+    pub annotations: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub name: Option<IgnoredAny>,
+}
+
+/// `PodSpec` (the part kubesim reads, plus fields it accepts without modelling).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodSpecDoc {
+    /// Containers.
+    pub containers: Vec<ContainerDoc>,
+    /// Init containers (a `restartPolicy: Always` one is a sidecar).
+    #[serde(default)]
+    pub init_containers: Vec<ContainerDoc>,
+    /// PriorityClass name.
+    pub priority_class_name: Option<String>,
+    /// Pins the pod to a node, bypassing the scheduler.
+    pub node_name: Option<String>,
+    /// Required node labels.
+    #[serde(default)]
+    pub node_selector: BTreeMap<String, String>,
+    /// Tolerations.
+    #[serde(default)]
+    pub tolerations: Vec<TolerationDoc>,
+    /// Restart policy.
+    pub restart_policy: Option<RestartPolicyDoc>,
+    /// Pod overhead, added to the requests.
+    #[serde(default)]
+    pub overhead: BTreeMap<String, Quantity>,
+    /// Accepted, not modelled.
+    pub volumes: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub service_account_name: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub security_context: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub image_pull_secrets: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub dns_policy: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub termination_grace_period_seconds: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub automount_service_account_token: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub enable_service_links: Option<IgnoredAny>,
+}
+
+/// A container.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContainerDoc {
+    /// Name.
+    pub name: String,
+    /// Requests and limits.
+    pub resources: Option<ResourcesDoc>,
+    /// On an init container, `Always` makes it a sidecar.
+    pub restart_policy: Option<RestartPolicyDoc>,
+    /// Accepted, not modelled.
+    pub image: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub image_pull_policy: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub command: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub args: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub env: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub env_from: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub ports: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub volume_mounts: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub liveness_probe: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub readiness_probe: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub startup_probe: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub security_context: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub working_dir: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub lifecycle: Option<IgnoredAny>,
+}
+
+impl ContainerDoc {
+    /// The Kubernetes fields present that kubesim accepts without modelling.
+    pub fn unmodelled_fields(&self) -> impl Iterator<Item = &'static str> {
+        [
+            ("image", self.image.is_some()),
+            ("imagePullPolicy", self.image_pull_policy.is_some()),
+            ("command", self.command.is_some()),
+            ("args", self.args.is_some()),
+            ("env", self.env.is_some()),
+            ("envFrom", self.env_from.is_some()),
+            ("ports", self.ports.is_some()),
+            ("volumeMounts", self.volume_mounts.is_some()),
+            ("livenessProbe", self.liveness_probe.is_some()),
+            ("readinessProbe", self.readiness_probe.is_some()),
+            ("startupProbe", self.startup_probe.is_some()),
+            ("securityContext", self.security_context.is_some()),
+            ("workingDir", self.working_dir.is_some()),
+            ("lifecycle", self.lifecycle.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, present)| present.then_some(name))
+    }
+}
+
+impl PodSpecDoc {
+    /// The Kubernetes fields present that kubesim accepts without modelling.
+    pub fn unmodelled_fields(&self) -> impl Iterator<Item = &'static str> {
+        [
+            ("volumes", self.volumes.is_some()),
+            ("serviceAccountName", self.service_account_name.is_some()),
+            ("securityContext", self.security_context.is_some()),
+            ("imagePullSecrets", self.image_pull_secrets.is_some()),
+            ("dnsPolicy", self.dns_policy.is_some()),
+            (
+                "terminationGracePeriodSeconds",
+                self.termination_grace_period_seconds.is_some(),
+            ),
+            (
+                "automountServiceAccountToken",
+                self.automount_service_account_token.is_some(),
+            ),
+            ("enableServiceLinks", self.enable_service_links.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, present)| present.then_some(name))
+    }
+}
+
+/// Container `resources`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourcesDoc {
+    /// Requests: what scheduling sees.
+    #[serde(default)]
+    pub requests: BTreeMap<String, Quantity>,
+    /// Limits: a resource with a limit and no request requests its limit.
+    #[serde(default)]
+    pub limits: BTreeMap<String, Quantity>,
+}
+
+/// A toleration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TolerationDoc {
+    /// Key (empty with `Exists` matches all).
+    #[serde(default)]
+    pub key: String,
+    /// `Equal` (default) or `Exists`.
+    pub operator: Option<OperatorDoc>,
+    /// Value for `Equal`.
+    #[serde(default)]
+    pub value: String,
+    /// Effect to match (all if absent).
+    pub effect: Option<EffectDoc>,
+    /// Accepted, not modelled yet (NoExecute eviction arrives with node failures).
+    pub toleration_seconds: Option<IgnoredAny>,
+}
+
+/// Toleration operator.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub enum OperatorDoc {
+    /// `Equal`.
+    Equal,
+    /// `Exists`.
+    Exists,
+}
+
+/// Restart policy.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub enum RestartPolicyDoc {
+    /// `Always`.
+    Always,
+    /// `OnFailure`.
+    OnFailure,
+    /// `Never`.
+    Never,
+}
+
+/// `simulation:` of a Deployment: what kubesim needs beyond the Kubernetes object.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodSimDoc {
+    /// Bound → Running delay (image pull and container start); default 1s.
+    pub startup_delay: Option<DistSpec<SimDuration>>,
+    /// Usage as a fraction of requests, per resource (default 1: usage = requests).
+    #[serde(default)]
+    pub usage: BTreeMap<String, DistSpec<f64>>,
+}
+
+/// `simulation:` of a Job.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct JobSimDoc {
+    /// How long each pod runs once Running.
+    pub run_time: DistSpec<SimDuration>,
+    /// Bound → Running delay; default 1s.
+    pub startup_delay: Option<DistSpec<SimDuration>>,
+    /// Usage as a fraction of requests, per resource.
+    #[serde(default)]
+    pub usage: BTreeMap<String, DistSpec<f64>>,
+    /// Per-resource request distributions, drawn once per Job (replace the template's).
+    #[serde(default)]
+    pub requests: BTreeMap<String, DistSpec<Quantity>>,
+    /// A weighted choice of whole request vectors, drawn once per Job.
+    pub request_choice: Option<Vec<WeightedRequestsDoc>>,
+    /// Makes this entry a stream of Jobs arriving over time.
+    pub arrivals: Option<ArrivalsDoc>,
+}
+
+/// One request vector of a `requestChoice`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WeightedRequestsDoc {
+    /// Relative weight (default 1).
+    pub weight: Option<f64>,
+    /// The requests.
+    pub requests: BTreeMap<String, Quantity>,
+}
+
+/// When the Jobs of a stream arrive: exactly one of `poisson`, `times`, `csv`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ArrivalsDoc {
+    /// A Poisson process at this rate.
+    pub poisson: Option<Rate>,
+    /// Fixed arrival times.
+    pub times: Option<Vec<SimDuration>>,
+    /// A CSV file of arrival times in seconds, relative to the scenario file.
+    pub csv: Option<String>,
+    /// The CSV column holding the times (default `time_s`).
+    pub column: Option<String>,
+    /// When a Poisson stream starts (default 0s).
+    pub start: Option<SimDuration>,
+    /// At most this many Jobs.
+    pub limit: Option<u64>,
+}

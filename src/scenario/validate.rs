@@ -1,0 +1,1070 @@
+//! Turns a parsed [`ScenarioDoc`] into a [`Scenario`]: checks every value against its
+//! allowed range, resolves names (priority classes, `nodeName`), expands pools into nodes
+//! and computes Kubernetes' effective pod requests. The first problem found is returned,
+//! with the field path and what is allowed.
+
+use super::ScenarioError;
+use super::dist::DistSpec;
+use super::limits::*;
+use super::model::*;
+use super::schema::*;
+use super::units::{Quantity, SimDuration};
+use crate::cluster::ids::{NodeId, PoolId};
+use crate::cluster::node::NodeSpec;
+use crate::cluster::pod::{PodTemplate, RestartPolicy};
+use crate::cluster::pod_request::{ContainerRequests, pod_requests};
+use crate::cluster::resources::{CPU, MEMORY, ResourceNames, Resources};
+use crate::cluster::taints::{Taint, TaintEffect, Toleration, TolerationOperator};
+use crate::engine::dist::Distribution;
+use crate::engine::time::{NANOS_PER_SEC, Nanos};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Default `timeseries.csv` interval.
+pub const DEFAULT_INTERVAL: Nanos = 10 * NANOS_PER_SEC;
+/// Default Bound → Running delay.
+pub const DEFAULT_STARTUP_DELAY_SECS: f64 = 1.0;
+/// Default pod capacity of a node (the kubelet's `maxPods`).
+pub const DEFAULT_MAX_PODS: i64 = 110;
+/// Kubernetes' built-in priority classes.
+const BUILTIN_PRIORITY_CLASSES: [(&str, i32); 2] = [
+    ("system-node-critical", 2_000_001_000),
+    ("system-cluster-critical", 2_000_000_000),
+];
+/// Largest value of a user-defined PriorityClass (Kubernetes' `HighestUserDefinablePriority`).
+const MAX_USER_PRIORITY: i32 = 1_000_000_000;
+
+struct Ctx<'a> {
+    file: &'a str,
+    base_dir: &'a Path,
+    resources: ResourceNames,
+    warnings: BTreeSet<String>,
+}
+
+type R<T> = Result<T, ScenarioError>;
+
+impl Ctx<'_> {
+    fn err<T>(&self, path: impl Into<String>, message: impl Into<String>) -> R<T> {
+        Err(ScenarioError::Invalid {
+            file: self.file.to_string(),
+            path: path.into(),
+            message: message.into(),
+        })
+    }
+
+    fn unmodelled(&mut self, path: &str, field: &str) {
+        self.warnings.insert(format!(
+            "{path}.{field} is accepted but not modelled; it has no effect on the run"
+        ));
+    }
+}
+
+pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: String) -> R<Scenario> {
+    let mut cx = Ctx {
+        file,
+        base_dir,
+        resources: ResourceNames::default(),
+        warnings: BTreeSet::new(),
+    };
+    if doc.api_version != "kubesim/v1" {
+        return cx.err(
+            "apiVersion",
+            format!("`{}` is not supported; use `kubesim/v1`", doc.api_version),
+        );
+    }
+    if doc.kind != "Scenario" {
+        return cx.err(
+            "kind",
+            format!("`{}` is not supported; use `Scenario`", doc.kind),
+        );
+    }
+    check_name(&cx, "metadata.name", &doc.metadata.name)?;
+    let duration = doc.duration.map(|d| d.as_nanos());
+    if let Some(d) = duration {
+        if d == 0 || d > MAX_DURATION_NANOS {
+            return cx.err(
+                "duration",
+                "must be more than 0s and at most 100 years (876000h)",
+            );
+        }
+    }
+    let interval = doc
+        .metrics
+        .interval
+        .map_or(DEFAULT_INTERVAL, SimDuration::as_nanos);
+    if interval == 0 {
+        return cx.err("metrics.interval", "must be more than 0s, e.g. 10s");
+    }
+    if let Some(d) = duration {
+        if d / interval > MAX_SAMPLES {
+            return cx.err(
+                "metrics.interval",
+                format!(
+                    "{} rows of timeseries.csv would exceed the limit of {MAX_SAMPLES}; use a longer interval",
+                    d / interval
+                ),
+            );
+        }
+    }
+    let warmup = doc.metrics.warmup.map_or(0, SimDuration::as_nanos);
+    if let Some(d) = duration {
+        if warmup >= d {
+            return cx.err("metrics.warmup", "must be shorter than the duration");
+        }
+    }
+
+    let (pools, nodes, zones) = cluster(&mut cx, &doc.cluster)?;
+    let classes = priority_classes(&cx, &doc.priority_classes)?;
+
+    let mut names = BTreeSet::new();
+    let mut templates = Vec::new();
+    let mut workloads = Vec::new();
+    let mut expected_pods: f64 = 0.0;
+    for (i, d) in doc.workloads.deployments.iter().enumerate() {
+        let path = format!("workloads.deployments[{i}]");
+        let w = deployment(&mut cx, &path, d, &classes, &nodes, &mut templates)?;
+        unique_name(&cx, &path, &mut names, &w.name)?;
+        if let WorkloadKind::Deployment { replicas } = w.kind {
+            expected_pods += f64::from(replicas);
+        }
+        workloads.push(w);
+    }
+    for (i, j) in doc.workloads.jobs.iter().enumerate() {
+        let path = format!("workloads.jobs[{i}]");
+        let (w, pods) = job(
+            &mut cx,
+            &path,
+            j,
+            &classes,
+            &nodes,
+            &mut templates,
+            duration,
+        )?;
+        unique_name(&cx, &path, &mut names, &w.name)?;
+        expected_pods += pods;
+        workloads.push(w);
+    }
+    if expected_pods > MAX_PODS as f64 {
+        return cx.err(
+            "workloads",
+            format!(
+                "the workloads would create about {expected_pods:.0} pods; the limit is {MAX_PODS}"
+            ),
+        );
+    }
+    Ok(Scenario {
+        name: doc.metadata.name,
+        file_sha256: sha,
+        seed: doc.seed.unwrap_or(1),
+        scheduler_seed: doc.scheduler.seed,
+        duration,
+        interval,
+        warmup,
+        resources: cx.resources,
+        zones,
+        pools,
+        nodes,
+        templates,
+        workloads,
+        warnings: cx.warnings.into_iter().collect(),
+    })
+}
+
+/// Kubernetes object names: lowercase letters, digits, `-` and `.`, starting and ending
+/// with a letter or digit, at most 253 characters.
+fn check_name(cx: &Ctx, path: &str, name: &str) -> R<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 253
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        cx.err(
+            path,
+            format!(
+                "`{name}` is not a valid name: use lowercase letters, digits, '-' and '.', \
+                 starting and ending with a letter or digit (at most 253 characters)"
+            ),
+        )
+    }
+}
+
+fn unique_name(cx: &Ctx, path: &str, names: &mut BTreeSet<String>, name: &str) -> R<()> {
+    if !names.insert(name.to_string()) {
+        return cx.err(
+            format!("{path}.metadata.name"),
+            format!("`{name}` is used by another workload; workload names must be unique"),
+        );
+    }
+    Ok(())
+}
+
+fn check_list<T>(cx: &Ctx, path: &str, list: &[T]) -> R<()> {
+    if list.len() > MAX_LIST {
+        return cx.err(path, format!("more than {MAX_LIST} entries"));
+    }
+    Ok(())
+}
+
+const STANDARD_RESOURCES: [&str; 4] = ["cpu", "memory", "ephemeral-storage", "pods"];
+
+/// Converts a resource map to a vector. `pods` is returned apart (only node capacity has
+/// it). Names are cpu, memory, ephemeral-storage, pods, or an extended resource with a
+/// domain prefix (`nvidia.com/gpu`).
+fn resource_map(
+    cx: &mut Ctx,
+    path: &str,
+    map: &BTreeMap<String, Quantity>,
+    allow_pods: bool,
+) -> R<(Resources, Option<i64>)> {
+    let mut out = Resources::ZERO;
+    let mut pods = None;
+    for (name, q) in map {
+        let p = format!("{path}.{name}");
+        if q.is_negative() {
+            return cx.err(p, format!("`{q}` is negative; quantities must be >= 0"));
+        }
+        let amount = if name == "cpu" {
+            q.milli_value()
+        } else {
+            q.value()
+        };
+        let amount = match amount {
+            Ok(a) if a <= MAX_RESOURCE_AMOUNT => a,
+            _ => {
+                return cx.err(
+                    p,
+                    format!("`{q}` is larger than the limit of 2^46 base units (64Ti bytes, ~70 billion cores)"),
+                );
+            }
+        };
+        if name == "pods" {
+            if !allow_pods {
+                return cx.err(p, "`pods` is a node capacity, not something a pod requests");
+            }
+            pods = Some(amount);
+            continue;
+        }
+        let is_standard = STANDARD_RESOURCES.contains(&name.as_str());
+        if !is_standard && !name.contains('/') {
+            let hint = super::closest(name, &STANDARD_RESOURCES)
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            return cx.err(
+                p,
+                format!(
+                    "unknown resource `{name}`{hint}; use cpu, memory, ephemeral-storage, pods, \
+                     or an extended resource with a domain prefix such as nvidia.com/gpu"
+                ),
+            );
+        }
+        if !is_standard && q.nanos() % 1_000_000_000 != 0 {
+            return cx.err(
+                p,
+                format!("`{q}`: extended resources must be whole numbers"),
+            );
+        }
+        let Some(slot) = cx.resources.intern(name) else {
+            return cx.err(
+                p,
+                "too many extended resources: a scenario may use at most 5".to_string(),
+            );
+        };
+        out.0[slot] = amount;
+    }
+    Ok((out, pods))
+}
+
+fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<String>)> {
+    check_list(cx, "cluster.nodePools", &c.node_pools)?;
+    let total: u64 = c
+        .node_pools
+        .iter()
+        .map(|p| p.count)
+        .fold(0, u64::saturating_add);
+    if total > MAX_NODES {
+        return cx.err(
+            "cluster.nodePools",
+            format!("{total} nodes in all exceeds the limit of {MAX_NODES}"),
+        );
+    }
+    let mut pools = Vec::new();
+    let mut nodes = Vec::new();
+    let mut zones: Vec<String> = Vec::new();
+    let mut pool_names = BTreeSet::new();
+    for (pi, p) in c.node_pools.iter().enumerate() {
+        let path = format!("cluster.nodePools[{pi}]");
+        check_name(cx, &format!("{path}.name"), &p.name)?;
+        if !pool_names.insert(p.name.clone()) {
+            return cx.err(
+                format!("{path}.name"),
+                format!("pool `{}` is defined twice", p.name),
+            );
+        }
+        let (capacity, pods) = resource_map(cx, &format!("{path}.capacity"), &p.capacity, true)?;
+        for (slot, name) in [(CPU, "cpu"), (MEMORY, "memory")] {
+            if capacity.0[slot] <= 0 {
+                return cx.err(
+                    format!("{path}.capacity.{name}"),
+                    format!(
+                        "every node needs a {name} capacity above zero, e.g. {name}: {}",
+                        if slot == CPU { "4" } else { "16Gi" }
+                    ),
+                );
+            }
+        }
+        let max_pods = pods.unwrap_or(DEFAULT_MAX_PODS);
+        if max_pods <= 0 || max_pods > 100_000 {
+            return cx.err(
+                format!("{path}.capacity.pods"),
+                "must be between 1 and 100000 (default 110)",
+            );
+        }
+        let (reserved, reserved_pods) =
+            resource_map(cx, &format!("{path}.reserved"), &p.reserved, true)?;
+        if reserved_pods.is_some() {
+            return cx.err(format!("{path}.reserved.pods"), "pods cannot be reserved");
+        }
+        let mut allocatable = capacity;
+        allocatable -= reserved;
+        if let Some(r) = (0..allocatable.0.len()).find(|&r| allocatable.0[r] < 0) {
+            return cx.err(
+                format!("{path}.reserved.{}", cx.resources.name(r)),
+                "reserves more than the capacity",
+            );
+        }
+        if let Some(price) = p.price_per_hour {
+            if !price.is_finite() || price < 0.0 {
+                return cx.err(format!("{path}.pricePerHour"), "must be a number >= 0");
+            }
+        }
+        check_list(cx, &format!("{path}.zones"), &p.zones)?;
+        let mut zone_ids = Vec::new();
+        for (zi, z) in p.zones.iter().enumerate() {
+            if z.is_empty() {
+                return cx.err(
+                    format!("{path}.zones[{zi}]"),
+                    "a zone name must not be empty",
+                );
+            }
+            let id = match zones.iter().position(|x| x == z) {
+                Some(i) => i,
+                None => {
+                    zones.push(z.clone());
+                    zones.len() - 1
+                }
+            };
+            zone_ids.push(id as u16);
+        }
+        let taints = p
+            .taints
+            .iter()
+            .map(|t| Taint {
+                key: t.key.clone(),
+                value: t.value.clone(),
+                effect: effect(t.effect),
+            })
+            .collect::<Vec<_>>();
+        for (ti, t) in taints.iter().enumerate() {
+            if t.key.is_empty() {
+                return cx.err(format!("{path}.taints[{ti}].key"), "a taint needs a key");
+            }
+        }
+        let pool = PoolId(pools.len() as u32);
+        for i in 0..p.count {
+            let name = format!("{}-{i}", p.name);
+            let mut labels: BTreeMap<String, String> = p.labels.clone();
+            labels.insert("kubernetes.io/hostname".into(), name.clone());
+            labels.insert("kubesim.io/pool".into(), p.name.clone());
+            let zone = if zone_ids.is_empty() {
+                u16::MAX
+            } else {
+                let z = zone_ids[(i % zone_ids.len() as u64) as usize];
+                labels.insert(
+                    "topology.kubernetes.io/zone".into(),
+                    zones[z as usize].clone(),
+                );
+                z
+            };
+            if let Some(it) = &p.instance_type {
+                labels.insert("node.kubernetes.io/instance-type".into(), it.clone());
+            }
+            nodes.push(NodeSpec {
+                name,
+                pool,
+                zone,
+                capacity,
+                allocatable,
+                max_pods: max_pods as u32,
+                labels: labels.into_iter().collect(),
+                taints: taints.clone(),
+            });
+        }
+        pools.push(Pool {
+            name: p.name.clone(),
+            price_per_hour: p.price_per_hour,
+        });
+    }
+    Ok((pools, nodes, zones))
+}
+
+fn effect(e: EffectDoc) -> TaintEffect {
+    match e {
+        EffectDoc::NoSchedule => TaintEffect::NoSchedule,
+        EffectDoc::PreferNoSchedule => TaintEffect::PreferNoSchedule,
+        EffectDoc::NoExecute => TaintEffect::NoExecute,
+    }
+}
+
+/// Class name → value, and the global default's value.
+struct Classes {
+    values: BTreeMap<String, i32>,
+    default: i32,
+}
+
+fn priority_classes(cx: &Ctx, list: &[PriorityClassDoc]) -> R<Classes> {
+    let mut values: BTreeMap<String, i32> = BUILTIN_PRIORITY_CLASSES
+        .iter()
+        .map(|(n, v)| (n.to_string(), *v))
+        .collect();
+    let mut default = 0;
+    let mut seen_default = false;
+    for (i, c) in list.iter().enumerate() {
+        let path = format!("priorityClasses[{i}]");
+        check_name(cx, &format!("{path}.name"), &c.name)?;
+        if c.name.starts_with("system-") {
+            return cx.err(
+                format!("{path}.name"),
+                "names starting with `system-` are reserved",
+            );
+        }
+        if values.insert(c.name.clone(), c.value).is_some() {
+            return cx.err(
+                format!("{path}.name"),
+                format!("`{}` is defined twice", c.name),
+            );
+        }
+        if c.value > MAX_USER_PRIORITY {
+            return cx.err(
+                format!("{path}.value"),
+                format!("must be at most {MAX_USER_PRIORITY} (higher values are reserved for system classes)"),
+            );
+        }
+        if c.global_default {
+            if seen_default {
+                return cx.err(
+                    format!("{path}.globalDefault"),
+                    "only one class may be the global default",
+                );
+            }
+            seen_default = true;
+            default = c.value;
+        }
+    }
+    Ok(Classes { values, default })
+}
+
+fn deployment(
+    cx: &mut Ctx,
+    path: &str,
+    d: &DeploymentDoc,
+    classes: &Classes,
+    nodes: &[NodeSpec],
+    templates: &mut Vec<PodTemplate>,
+) -> R<Workload> {
+    check_kind(
+        cx,
+        path,
+        d.api_version.as_deref(),
+        d.kind.as_deref(),
+        "apps/v1",
+        "Deployment",
+    )?;
+    check_name(cx, &format!("{path}.metadata.name"), &d.metadata.name)?;
+    let replicas = d.spec.replicas.unwrap_or(1);
+    if replicas > MAX_REPLICAS {
+        return cx.err(
+            format!("{path}.spec.replicas"),
+            format!("{replicas} exceeds the limit of {MAX_REPLICAS} replicas"),
+        );
+    }
+    for (field, present) in [
+        ("strategy", d.spec.strategy.is_some()),
+        ("minReadySeconds", d.spec.min_ready_seconds.is_some()),
+        (
+            "revisionHistoryLimit",
+            d.spec.revision_history_limit.is_some(),
+        ),
+        (
+            "progressDeadlineSeconds",
+            d.spec.progress_deadline_seconds.is_some(),
+        ),
+    ] {
+        if present {
+            cx.unmodelled("Deployment.spec", field);
+        }
+    }
+    let tpath = format!("{path}.spec.template");
+    let (template, requests) = template(
+        cx,
+        &tpath,
+        &d.metadata,
+        &d.spec.template,
+        d.spec.selector.as_ref(),
+        classes,
+        nodes,
+        RestartPolicy::Always,
+    )?;
+    if template.restart_policy != RestartPolicy::Always {
+        return cx.err(
+            format!("{tpath}.spec.restartPolicy"),
+            "a Deployment's pods must use `Always`",
+        );
+    }
+    templates.push(template);
+    let sim = &d.simulation;
+    let spath = format!("{path}.simulation");
+    Ok(Workload {
+        name: d.metadata.name.clone(),
+        kind: WorkloadKind::Deployment {
+            replicas: replicas as u32,
+        },
+        template: (templates.len() - 1) as u32,
+        requests: RequestModel::Fixed {
+            requests: requests.0,
+            nonzero: requests.1,
+        },
+        usage: usage(cx, &spath, &sim.usage)?,
+        startup_delay: startup_delay(cx, &spath, sim.startup_delay.as_ref())?,
+        run_time: None,
+    })
+}
+
+fn check_kind(
+    cx: &Ctx,
+    path: &str,
+    api_version: Option<&str>,
+    kind: Option<&str>,
+    want_api: &str,
+    want_kind: &str,
+) -> R<()> {
+    if let Some(a) = api_version {
+        if a != want_api {
+            return cx.err(
+                format!("{path}.apiVersion"),
+                format!("`{a}`: use `{want_api}` (or leave it out)"),
+            );
+        }
+    }
+    if let Some(k) = kind {
+        if k != want_kind {
+            return cx.err(
+                format!("{path}.kind"),
+                format!("`{k}` in this list: use `{want_kind}` (or leave it out)"),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn job(
+    cx: &mut Ctx,
+    path: &str,
+    j: &JobDoc,
+    classes: &Classes,
+    nodes: &[NodeSpec],
+    templates: &mut Vec<PodTemplate>,
+    duration: Option<Nanos>,
+) -> R<(Workload, f64)> {
+    check_kind(
+        cx,
+        path,
+        j.api_version.as_deref(),
+        j.kind.as_deref(),
+        "batch/v1",
+        "Job",
+    )?;
+    check_name(cx, &format!("{path}.metadata.name"), &j.metadata.name)?;
+    let spec = &j.spec;
+    let completions = spec.completions.unwrap_or(1);
+    let parallelism = spec.parallelism.unwrap_or(1);
+    for (field, v) in [("completions", completions), ("parallelism", parallelism)] {
+        if v == 0 || v > MAX_COMPLETIONS {
+            return cx.err(
+                format!("{path}.spec.{field}"),
+                format!("{v} is out of range: must be between 1 and {MAX_COMPLETIONS}"),
+            );
+        }
+    }
+    let backoff_limit = spec.backoff_limit.unwrap_or(6);
+    if backoff_limit > MAX_COMPLETIONS {
+        return cx.err(
+            format!("{path}.spec.backoffLimit"),
+            format!("must be at most {MAX_COMPLETIONS}"),
+        );
+    }
+    for (field, present) in [
+        (
+            "activeDeadlineSeconds",
+            spec.active_deadline_seconds.is_some(),
+        ),
+        (
+            "ttlSecondsAfterFinished",
+            spec.ttl_seconds_after_finished.is_some(),
+        ),
+        ("completionMode", spec.completion_mode.is_some()),
+    ] {
+        if present {
+            cx.unmodelled("Job.spec", field);
+        }
+    }
+    let tpath = format!("{path}.spec.template");
+    let (template, requests) = template(
+        cx,
+        &tpath,
+        &j.metadata,
+        &spec.template,
+        spec.selector.as_ref(),
+        classes,
+        nodes,
+        RestartPolicy::Never,
+    )?;
+    if template.restart_policy == RestartPolicy::Always {
+        return cx.err(
+            format!("{tpath}.spec.restartPolicy"),
+            "a Job's pods must use `OnFailure` or `Never`",
+        );
+    }
+    templates.push(template);
+    let sim = &j.simulation;
+    let spath = format!("{path}.simulation");
+    let run_time = duration_dist(cx, &format!("{spath}.runTime"), &sim.run_time)?;
+    let requests = job_requests(cx, &spath, sim, requests)?;
+    let (arrivals, jobs) = match &sim.arrivals {
+        None => (None, 1.0),
+        Some(a) => {
+            let (a, n) = arrivals(cx, &format!("{spath}.arrivals"), a, duration)?;
+            (Some(a), n)
+        }
+    };
+    let w = Workload {
+        name: j.metadata.name.clone(),
+        kind: WorkloadKind::Job {
+            completions: completions as u32,
+            parallelism: parallelism as u32,
+            backoff_limit: backoff_limit as u32,
+            arrivals,
+        },
+        template: (templates.len() - 1) as u32,
+        requests,
+        usage: usage(cx, &spath, &sim.usage)?,
+        startup_delay: startup_delay(cx, &spath, sim.startup_delay.as_ref())?,
+        run_time: Some(run_time),
+    };
+    Ok((w, jobs * completions as f64))
+}
+
+fn job_requests(
+    cx: &mut Ctx,
+    spath: &str,
+    sim: &JobSimDoc,
+    (base, base_nonzero): (Resources, [i64; 2]),
+) -> R<RequestModel> {
+    match (&sim.request_choice, sim.requests.is_empty()) {
+        (Some(_), false) => cx.err(
+            format!("{spath}.requestChoice"),
+            "use either `requests` (per-resource distributions) or `requestChoice` (whole vectors), not both",
+        ),
+        (Some(choice), true) => {
+            if choice.is_empty() {
+                return cx.err(format!("{spath}.requestChoice"), "needs at least one entry");
+            }
+            check_list(cx, &format!("{spath}.requestChoice"), choice)?;
+            let mut options = Vec::new();
+            let mut weighted = Vec::new();
+            for (i, c) in choice.iter().enumerate() {
+                let p = format!("{spath}.requestChoice[{i}]");
+                let (r, _) = resource_map(cx, &format!("{p}.requests"), &c.requests, false)?;
+                let w = c.weight.unwrap_or(1.0);
+                if !w.is_finite() || w < 0.0 {
+                    return cx.err(format!("{p}.weight"), "must be a number >= 0");
+                }
+                options.push(r);
+                weighted.push(super::dist::Weighted { value: i as f64, weight: w });
+            }
+            let pick = DistSpec::Choice(weighted)
+                .to_distribution(|v| *v)
+                .or_else(|m| cx.err(format!("{spath}.requestChoice"), m))?;
+            Ok(RequestModel::Choice { options, pick })
+        }
+        (None, false) => {
+            let mut draws = Vec::new();
+            for (name, spec) in &sim.requests {
+                let p = format!("{spath}.requests.{name}");
+                // Intern the name through the same checks as a fixed request.
+                let one = BTreeMap::from([(name.clone(), Quantity::from_nanos(0))]);
+                resource_map(cx, &format!("{spath}.requests"), &one, false)?;
+                let Some(slot) = cx.resources.slot(name) else {
+                    return cx.err(p, "unknown resource");
+                };
+                let d = spec
+                    .to_distribution(|q| q.nanos() as f64 / 1e9)
+                    .or_else(|m| cx.err(&p, m))?;
+                draws.push((slot, d));
+            }
+            Ok(RequestModel::PerResource {
+                base,
+                base_nonzero,
+                draws,
+            })
+        }
+        (None, true) => Ok(RequestModel::Fixed {
+            requests: base,
+            nonzero: base_nonzero,
+        }),
+    }
+}
+
+fn arrivals(cx: &Ctx, path: &str, a: &ArrivalsDoc, duration: Option<Nanos>) -> R<(Arrivals, f64)> {
+    let given = [a.poisson.is_some(), a.times.is_some(), a.csv.is_some()];
+    if given.iter().filter(|&&g| g).count() != 1 {
+        return cx.err(path, "give exactly one of `poisson` (a rate such as 50/s), `times` (a list of durations) or `csv` (a file of times in seconds)");
+    }
+    if a.column.is_some() && a.csv.is_none() {
+        return cx.err(format!("{path}.column"), "only applies with `csv`");
+    }
+    if a.start.is_some() && a.poisson.is_none() {
+        return cx.err(format!("{path}.start"), "only applies with `poisson`");
+    }
+    if let Some(l) = a.limit {
+        if l == 0 {
+            return cx.err(
+                format!("{path}.limit"),
+                "must be at least 1 (or leave it out)",
+            );
+        }
+    }
+    let limit_f = a.limit.map_or(f64::INFINITY, |l| l as f64);
+    if let Some(rate) = a.poisson {
+        let start = a.start.map_or(0, SimDuration::as_nanos);
+        let expected = match duration {
+            Some(d) => rate.per_second() * d.saturating_sub(start) as f64 / NANOS_PER_SEC as f64,
+            None if a.limit.is_some() => limit_f,
+            None => {
+                return cx.err(
+                    "duration",
+                    format!("a Poisson arrival stream ({path}) recurs without end: set the scenario's `duration`, or the stream's `limit`"),
+                );
+            }
+        };
+        let process = ArrivalProcess::Poisson {
+            rate: rate.per_second(),
+            start,
+        };
+        return Ok((
+            Arrivals {
+                process,
+                limit: a.limit,
+            },
+            expected.min(limit_f),
+        ));
+    }
+    let mut times: Vec<Nanos> = match (&a.times, &a.csv) {
+        (Some(t), _) => {
+            check_list(cx, &format!("{path}.times"), t)?;
+            t.iter().map(|d| d.as_nanos()).collect()
+        }
+        (None, Some(file)) => csv_times(
+            cx,
+            &format!("{path}.csv"),
+            file,
+            a.column.as_deref().unwrap_or("time_s"),
+        )?,
+        (None, None) => Vec::new(),
+    };
+    times.sort_unstable();
+    let n = times.len() as f64;
+    Ok((
+        Arrivals {
+            process: ArrivalProcess::Times(times),
+            limit: a.limit,
+        },
+        n.min(limit_f),
+    ))
+}
+
+/// Reads arrival times (seconds, one per row) from a CSV column.
+fn csv_times(cx: &Ctx, path: &str, file: &str, column: &str) -> R<Vec<Nanos>> {
+    let full = cx.base_dir.join(file);
+    let shown = full.display().to_string();
+    let mut rdr = match csv::Reader::from_path(&full) {
+        Ok(r) => r,
+        Err(e) => return cx.err(path, format!("cannot read `{shown}`: {e}")),
+    };
+    let headers = match rdr.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return cx.err(path, format!("`{shown}`: {e}")),
+    };
+    let Some(col) = headers.iter().position(|h| h == column) else {
+        let cols: Vec<&str> = headers.iter().collect();
+        return cx.err(
+            path,
+            format!(
+                "`{shown}` has no column `{column}` (columns: {}); name it with `column:`",
+                cols.join(", ")
+            ),
+        );
+    };
+    let mut times = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => return cx.err(path, format!("`{shown}` line {line}: {e}")),
+        };
+        let field = rec.get(col).unwrap_or("").trim();
+        let secs: f64 = match field.parse() {
+            Ok(v) if f64::is_finite(v) && v >= 0.0 => v,
+            _ => {
+                return cx.err(
+                    path,
+                    format!("`{shown}` line {line}: `{field}` is not a time in seconds >= 0"),
+                );
+            }
+        };
+        if times.len() as u64 >= MAX_PODS {
+            return cx.err(path, format!("`{shown}` has more than {MAX_PODS} arrivals"));
+        }
+        times.push(crate::engine::time::secs_to_nanos(secs));
+    }
+    Ok(times)
+}
+
+fn duration_dist(cx: &Ctx, path: &str, d: &DistSpec<SimDuration>) -> R<Distribution> {
+    d.to_distribution(|v| v.as_secs_f64())
+        .or_else(|m| cx.err(path, m))
+}
+
+fn startup_delay(cx: &Ctx, spath: &str, d: Option<&DistSpec<SimDuration>>) -> R<Distribution> {
+    match d {
+        Some(d) => duration_dist(cx, &format!("{spath}.startupDelay"), d),
+        None => Ok(Distribution::Constant(DEFAULT_STARTUP_DELAY_SECS)),
+    }
+}
+
+fn usage(
+    cx: &mut Ctx,
+    spath: &str,
+    map: &BTreeMap<String, DistSpec<f64>>,
+) -> R<Vec<(usize, Distribution)>> {
+    let mut out = Vec::new();
+    for (name, spec) in map {
+        let p = format!("{spath}.usage.{name}");
+        let one = BTreeMap::from([(name.clone(), Quantity::from_nanos(0))]);
+        resource_map(cx, &format!("{spath}.usage"), &one, false)?;
+        let Some(slot) = cx.resources.slot(name) else {
+            return cx.err(p, "unknown resource");
+        };
+        let d = spec.to_distribution(|v| *v).or_else(|m| cx.err(&p, m))?;
+        out.push((slot, d));
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn template(
+    cx: &mut Ctx,
+    path: &str,
+    meta: &ObjectMeta,
+    t: &PodTemplateDoc,
+    selector: Option<&SelectorDoc>,
+    classes: &Classes,
+    nodes: &[NodeSpec],
+    default_restart: RestartPolicy,
+) -> R<(PodTemplate, (Resources, [i64; 2]))> {
+    if meta.annotations.is_some() {
+        cx.unmodelled("metadata", "annotations");
+    }
+    let labels: BTreeMap<String, String> = t
+        .metadata
+        .as_ref()
+        .map(|m| m.labels.clone())
+        .unwrap_or_default();
+    if let Some(m) = &t.metadata {
+        if m.annotations.is_some() {
+            cx.unmodelled("spec.template.metadata", "annotations");
+        }
+        if m.name.is_some() {
+            cx.unmodelled("spec.template.metadata", "name");
+        }
+    }
+    if let Some(sel) = selector {
+        for (k, v) in &sel.match_labels {
+            if labels.get(k) != Some(v) {
+                return cx.err(
+                    format!("{path}.metadata.labels"),
+                    format!(
+                        "the selector requires label {k}={v}, which the template does not have"
+                    ),
+                );
+            }
+        }
+    }
+    let spec = &t.spec;
+    let spath = format!("{path}.spec");
+    for f in spec.unmodelled_fields() {
+        cx.unmodelled("spec.template.spec", f);
+    }
+    if spec.containers.is_empty() {
+        return cx.err(
+            format!("{spath}.containers"),
+            "a pod needs at least one container",
+        );
+    }
+    check_list(cx, &format!("{spath}.containers"), &spec.containers)?;
+    check_list(
+        cx,
+        &format!("{spath}.initContainers"),
+        &spec.init_containers,
+    )?;
+    let mut seen = BTreeSet::new();
+    let mut conv = |cx: &mut Ctx,
+                    list: &[ContainerDoc],
+                    field: &str,
+                    init: bool|
+     -> R<Vec<ContainerRequests>> {
+        let mut out = Vec::new();
+        for (i, c) in list.iter().enumerate() {
+            let cpath = format!("{spath}.{field}[{i}]");
+            if c.name.is_empty() || !seen.insert(c.name.clone()) {
+                return cx.err(
+                    format!("{cpath}.name"),
+                    "container names must be non-empty and unique within the pod",
+                );
+            }
+            for f in c.unmodelled_fields() {
+                cx.unmodelled(&format!("spec.template.spec.{field}[]"), f);
+            }
+            let sidecar = match c.restart_policy {
+                None => false,
+                Some(RestartPolicyDoc::Always) if init => true,
+                Some(_) => {
+                    return cx.err(
+                        format!("{cpath}.restartPolicy"),
+                        "only `Always`, and only on an init container (a sidecar)",
+                    );
+                }
+            };
+            let empty = ResourcesDoc::default();
+            let res = c.resources.as_ref().unwrap_or(&empty);
+            // Kubernetes defaults a missing request to the limit.
+            let mut merged = res.limits.clone();
+            merged.extend(res.requests.iter().map(|(k, v)| (k.clone(), *v)));
+            let (requests, _) =
+                resource_map(cx, &format!("{cpath}.resources.requests"), &merged, false)?;
+            let (limits, _) =
+                resource_map(cx, &format!("{cpath}.resources.limits"), &res.limits, false)?;
+            if let Some(r) = (0..cx.resources.len()).find(|&r| {
+                res.limits.contains_key(cx.resources.name(r)) && requests.0[r] > limits.0[r]
+            }) {
+                return cx.err(
+                    format!("{cpath}.resources.requests.{}", cx.resources.name(r)),
+                    "the request exceeds the limit",
+                );
+            }
+            out.push(ContainerRequests {
+                requests,
+                has_cpu: merged.contains_key("cpu"),
+                has_memory: merged.contains_key("memory"),
+                sidecar,
+            });
+        }
+        Ok(out)
+    };
+    let containers = conv(cx, &spec.containers, "containers", false)?;
+    let init = conv(cx, &spec.init_containers, "initContainers", true)?;
+    let (overhead, _) = resource_map(cx, &format!("{spath}.overhead"), &spec.overhead, false)?;
+    let requests = pod_requests(&containers, &init, &overhead);
+
+    let priority = match &spec.priority_class_name {
+        None => classes.default,
+        Some(name) => match classes.values.get(name) {
+            Some(v) => *v,
+            None => {
+                let known: Vec<&str> = classes.values.keys().map(String::as_str).collect();
+                return cx.err(
+                    format!("{spath}.priorityClassName"),
+                    format!("no PriorityClass `{name}`; defined: {}", known.join(", ")),
+                );
+            }
+        },
+    };
+    let node_name = match &spec.node_name {
+        None => None,
+        Some(n) => match nodes.iter().position(|s| &s.name == n) {
+            Some(i) => Some(NodeId(i as u32)),
+            None => {
+                return cx.err(
+                    format!("{spath}.nodeName"),
+                    format!(
+                        "no node named `{n}`; nodes are named <pool>-<index>{}",
+                        nodes
+                            .first()
+                            .map(|s| format!(", e.g. `{}`", s.name))
+                            .unwrap_or_default()
+                    ),
+                );
+            }
+        },
+    };
+    check_list(cx, &format!("{spath}.tolerations"), &spec.tolerations)?;
+    let mut tolerations = Vec::new();
+    for (i, t) in spec.tolerations.iter().enumerate() {
+        let tp = format!("{spath}.tolerations[{i}]");
+        let operator = match t.operator {
+            Some(OperatorDoc::Exists) => TolerationOperator::Exists,
+            Some(OperatorDoc::Equal) | None => TolerationOperator::Equal,
+        };
+        if operator == TolerationOperator::Exists && !t.value.is_empty() {
+            return cx.err(
+                format!("{tp}.value"),
+                "must be empty when operator is `Exists`",
+            );
+        }
+        if operator == TolerationOperator::Equal && t.key.is_empty() {
+            return cx.err(
+                format!("{tp}.operator"),
+                "must be `Exists` when the key is empty",
+            );
+        }
+        if t.toleration_seconds.is_some() {
+            cx.unmodelled("spec.template.spec.tolerations[]", "tolerationSeconds");
+        }
+        tolerations.push(Toleration {
+            key: t.key.clone(),
+            operator,
+            value: t.value.clone(),
+            effect: t.effect.map(effect),
+        });
+    }
+    let restart_policy = match spec.restart_policy {
+        None => default_restart,
+        Some(RestartPolicyDoc::Always) => RestartPolicy::Always,
+        Some(RestartPolicyDoc::OnFailure) => RestartPolicy::OnFailure,
+        Some(RestartPolicyDoc::Never) => RestartPolicy::Never,
+    };
+    let template = PodTemplate {
+        labels: labels.into_iter().collect(),
+        node_selector: spec.node_selector.clone().into_iter().collect(),
+        tolerations,
+        priority,
+        restart_policy,
+        node_name,
+        namespace: meta.namespace.clone().unwrap_or_else(|| "default".into()),
+    };
+    Ok((template, requests))
+}

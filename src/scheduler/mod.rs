@@ -1,0 +1,224 @@
+//! The scheduler: a priority queue of pending pods and a placement policy.
+//!
+//! This is the foundation's scheduler: the default profile's filters that the model has
+//! (NodeResourcesFit, TaintToleration, `nodeSelector`) and the LeastAllocated score, with
+//! ties broken uniformly at random from the scheduler's own stream. Placement goes through
+//! the [`Policy`] trait so that other policies and the full plugin framework slot in.
+
+pub mod plugins;
+
+use crate::cluster::ClusterState;
+use crate::cluster::ids::{NodeId, PodId};
+use crate::engine::rng::StreamRng;
+use plugins::{node_resources_fit as fit, node_selector, taint_toleration};
+use rand::Rng;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+/// Chooses a node for a pod.
+pub trait Policy {
+    /// The name scenarios and reports use.
+    fn name(&self) -> &'static str;
+    /// The node to bind `pod` to, or `None` if no node passes the filters.
+    fn select(&mut self, cluster: &ClusterState, pod: PodId, rng: &mut StreamRng)
+    -> Option<NodeId>;
+}
+
+/// Filters in kube-scheduler's default order (TaintToleration before NodeAffinity before
+/// NodeResourcesFit) for node `i`; `true` if the pod may go there.
+#[inline]
+pub fn feasible(cluster: &ClusterState, pod: PodId, i: usize) -> bool {
+    let nodes = &cluster.nodes;
+    let p = &cluster.pods[pod.index()];
+    if !nodes.ready[i] || !fit::fits(nodes, i, &p.requests) {
+        return false;
+    }
+    let t = &cluster.templates[p.template as usize];
+    let taints = &nodes.taints[i];
+    (taints.is_empty() || taint_toleration::untolerated(&t.tolerations, taints).is_none())
+        && (t.node_selector.is_empty()
+            || node_selector::matches(nodes, NodeId(i as u32), &t.node_selector))
+}
+
+/// kube-scheduler's message for a pod no node accepts: "0/3 nodes are available:
+/// 2 Insufficient cpu, 1 node(s) had untolerated taint {gpu: true}." Each node counts under
+/// the first filter that rejects it; reasons are sorted as strings, as upstream sorts them.
+pub fn unschedulable_message(cluster: &ClusterState, pod: PodId) -> String {
+    let nodes = &cluster.nodes;
+    let p = &cluster.pods[pod.index()];
+    let t = &cluster.templates[p.template as usize];
+    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+    for n in nodes.ids() {
+        let i = n.index();
+        let mut add = |r: String| *counts.entry(r).or_insert(0) += 1;
+        if !nodes.ready[i] {
+            add("node(s) were not ready".into());
+        } else if let Some(r) = taint_toleration::untolerated(&t.tolerations, &nodes.taints[i]) {
+            add(r);
+        } else if !node_selector::matches(nodes, n, &t.node_selector) {
+            add(node_selector::REASON.into());
+        } else {
+            fit::insufficient(nodes, i, &p.requests, &cluster.resources, add);
+        }
+    }
+    let mut reasons: Vec<String> = counts
+        .into_iter()
+        .map(|(r, c)| format!("{c} {r}"))
+        .collect();
+    reasons.sort();
+    let mut msg = format!("0/{} nodes are available", nodes.len());
+    if !reasons.is_empty() {
+        msg.push_str(": ");
+        msg.push_str(&reasons.join(", "));
+    }
+    msg.push('.');
+    msg
+}
+
+/// The default profile's resource placement: feasible nodes scored by LeastAllocated, the
+/// best chosen uniformly at random among ties.
+#[derive(Debug, Default)]
+pub struct LeastAllocated {
+    ties: Vec<u32>,
+}
+
+impl Policy for LeastAllocated {
+    fn name(&self) -> &'static str {
+        "LeastAllocated"
+    }
+
+    fn select(
+        &mut self,
+        cluster: &ClusterState,
+        pod: PodId,
+        rng: &mut StreamRng,
+    ) -> Option<NodeId> {
+        let nz = cluster.pods[pod.index()].nonzero_requests;
+        let mut best = -1;
+        self.ties.clear();
+        for i in 0..cluster.nodes.len() {
+            if !feasible(cluster, pod, i) {
+                continue;
+            }
+            let s = fit::default_score(&cluster.nodes, i, nz);
+            if s > best {
+                best = s;
+                self.ties.clear();
+            }
+            if s == best {
+                self.ties.push(i as u32);
+            }
+        }
+        let pick = match self.ties.len() {
+            0 => return None,
+            // kube-scheduler binds a lone feasible node without drawing.
+            1 => 0,
+            n => rng.random_range(0..n),
+        };
+        Some(NodeId(self.ties[pick]))
+    }
+}
+
+/// The scheduling queue and the policy.
+pub struct Scheduler {
+    policy: Box<dyn Policy>,
+    rng: StreamRng,
+    /// Pods to try, highest priority first, then first enqueued (PrioritySort).
+    active: BinaryHeap<(i32, Reverse<u64>, PodId)>,
+    /// Pods that fit nowhere, waiting for a change that could help, in enqueue order.
+    unschedulable: BTreeMap<u64, PodId>,
+    next_seq: u64,
+}
+
+/// What one scheduling attempt did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// Bind the pod to the node.
+    Bind(PodId, NodeId),
+    /// No node fits; the pod waits in the unschedulable pool.
+    Unschedulable(PodId),
+}
+
+impl Scheduler {
+    /// A scheduler with `policy`, drawing its tie-breaks from `rng`.
+    pub fn new(policy: Box<dyn Policy>, rng: StreamRng) -> Scheduler {
+        Scheduler {
+            policy,
+            rng,
+            active: BinaryHeap::new(),
+            unschedulable: BTreeMap::new(),
+            next_seq: 0,
+        }
+    }
+
+    /// The policy's name.
+    pub fn policy_name(&self) -> &'static str {
+        self.policy.name()
+    }
+
+    /// Adds a new pending pod to the active queue.
+    pub fn enqueue(&mut self, cluster: &ClusterState, pod: PodId) {
+        let prio = cluster.pods[pod.index()].priority;
+        self.active.push((prio, Reverse(self.next_seq), pod));
+        self.next_seq += 1;
+    }
+
+    /// Whether pods wait in the active queue.
+    pub fn has_active(&self) -> bool {
+        !self.active.is_empty()
+    }
+
+    /// Pods waiting in the unschedulable pool.
+    pub fn unschedulable_len(&self) -> usize {
+        self.unschedulable.len()
+    }
+
+    /// Node `n` gained room (a pod left it): pods that now pass the filters on `n` go back
+    /// to the active queue. Nothing else changed, so a pod that fit nowhere before can only
+    /// fit on `n` now; other pods stay put without a full scheduling cycle.
+    pub fn node_freed(&mut self, cluster: &ClusterState, n: NodeId) {
+        let pending =
+            |p: PodId| cluster.pods[p.index()].phase == crate::cluster::pod::PodPhase::Pending;
+        self.unschedulable.retain(|_, p| pending(*p));
+        let movable: Vec<u64> = self
+            .unschedulable
+            .iter()
+            .filter(|&(_, &p)| feasible(cluster, p, n.index()))
+            .map(|(&s, _)| s)
+            .collect();
+        for s in movable {
+            if let Some(p) = self.unschedulable.remove(&s) {
+                let prio = cluster.pods[p.index()].priority;
+                self.active.push((prio, Reverse(s), p));
+            }
+        }
+    }
+
+    /// A node joined or changed in ways that may help anyone: every waiting pod is retried.
+    pub fn cluster_changed(&mut self, cluster: &ClusterState) {
+        for (s, p) in std::mem::take(&mut self.unschedulable) {
+            let prio = cluster.pods[p.index()].priority;
+            self.active.push((prio, Reverse(s), p));
+        }
+    }
+
+    /// Takes the next pod off the active queue and decides where it goes. The caller binds
+    /// it (or records it as unschedulable) before the next call, so each decision sees the
+    /// cluster as the previous one left it.
+    pub fn next(&mut self, cluster: &ClusterState) -> Option<Attempt> {
+        let (seq, pod) = loop {
+            let (_, Reverse(seq), pod) = self.active.pop()?;
+            // A pod deleted while it waited is dropped here rather than searched for.
+            if cluster.pods[pod.index()].phase == crate::cluster::pod::PodPhase::Pending {
+                break (seq, pod);
+            }
+        };
+        Some(match self.policy.select(cluster, pod, &mut self.rng) {
+            Some(n) => Attempt::Bind(pod, n),
+            None => {
+                self.unschedulable.insert(seq, pod);
+                Attempt::Unschedulable(pod)
+            }
+        })
+    }
+}

@@ -1,0 +1,137 @@
+//! NodeResourcesFit: the resource filter and the LeastAllocated scoring strategy
+//! (`pkg/scheduler/framework/plugins/noderesources`, reference §1.1–§1.3).
+
+use crate::cluster::node::NodeTable;
+use crate::cluster::resources::{CPU, MEMORY, Resources};
+
+/// Kubernetes' `MaxNodeScore`.
+pub const MAX_NODE_SCORE: i64 = 100;
+
+/// The filter: room for one more pod, and for every resource the pod requests (a zero
+/// request always fits). Uses real requests, never the scoring defaults.
+#[inline]
+pub fn fits(nodes: &NodeTable, i: usize, requests: &Resources) -> bool {
+    if nodes.pod_count[i] >= nodes.max_pods[i] {
+        return false;
+    }
+    let alloc = &nodes.allocatable[i].0;
+    let used = &nodes.requested[i].0;
+    let mut ok = true;
+    for r in 0..requests.0.len() {
+        // No early exit: a branch-free loop over eight slots is faster than a branchy one.
+        ok &= requests.0[r] <= 0 || requests.0[r] <= alloc[r] - used[r];
+    }
+    ok
+}
+
+/// The filter's reasons for node `i`, as kube-scheduler words them ("Too many pods",
+/// "Insufficient cpu", …), for the unschedulable message.
+pub fn insufficient(
+    nodes: &NodeTable,
+    i: usize,
+    requests: &Resources,
+    names: &crate::cluster::resources::ResourceNames,
+    mut reason: impl FnMut(String),
+) {
+    if nodes.pod_count[i] >= nodes.max_pods[i] {
+        reason("Too many pods".to_string());
+    }
+    let free = nodes.free(crate::cluster::ids::NodeId(i as u32));
+    for r in 0..names.len() {
+        if requests.0[r] > 0 && requests.0[r] > free.0[r] {
+            reason(format!("Insufficient {}", names.name(r)));
+        }
+    }
+}
+
+/// `leastRequestedScore`: the free fraction of one resource after placing the pod, in
+/// 0..=100, floored; 0 when the pod would not fit or the node has none of it.
+#[inline]
+pub fn least_requested_score(requested: i64, capacity: i64) -> i64 {
+    if capacity == 0 || requested > capacity {
+        return 0;
+    }
+    ((capacity - requested) * MAX_NODE_SCORE) / capacity
+}
+
+/// LeastAllocated over weighted resources: `Σ score·w / Σ w` in integers, resources the node
+/// lacks (allocatable 0) left out. `requested` already includes the pod.
+pub fn least_allocated(requested: &[i64], allocatable: &[i64], weights: &[i64]) -> i64 {
+    let mut score = 0;
+    let mut weight_sum = 0;
+    for ((&req, &alloc), &w) in requested.iter().zip(allocatable).zip(weights) {
+        if alloc == 0 {
+            continue;
+        }
+        score += least_requested_score(req, alloc) * w;
+        weight_sum += w;
+    }
+    if weight_sum == 0 {
+        0
+    } else {
+        score / weight_sum
+    }
+}
+
+/// The default profile's LeastAllocated score of node `i` for a pod whose cpu and memory
+/// requests with scoring defaults are `pod_nonzero` (weights cpu 1, memory 1).
+#[inline]
+pub fn default_score(nodes: &NodeTable, i: usize, pod_nonzero: [i64; 2]) -> i64 {
+    let nz = nodes.nonzero_requested[i];
+    let alloc = &nodes.allocatable[i].0;
+    let (cpu_alloc, mem_alloc) = (alloc[CPU], alloc[MEMORY]);
+    let cpu = least_requested_score(nz[0] + pod_nonzero[0], cpu_alloc);
+    let mem = least_requested_score(nz[1] + pod_nonzero[1], mem_alloc);
+    // Validation guarantees both allocatables are positive, so the weight sum is 2.
+    (cpu + mem) / 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `least_allocated_test.go` TestLeastAllocatedScoringStrategy (reference §1.3): the
+    /// requested figures are node usage plus the pod, capacities in milliCPU and bytes.
+    #[test]
+    fn upstream_table() {
+        let w = [1, 1];
+        // "nothing scheduled, resources requested, differently sized nodes":
+        // pod cpu 3000 mem 5000; node1 4000/10000, node2 6000/10000 -> 37, 50.
+        assert_eq!(least_allocated(&[3000, 5000], &[4000, 10000], &w), 37);
+        assert_eq!(least_allocated(&[3000, 5000], &[6000, 10000], &w), 50);
+        // "no resources requested, pods scheduled with resources": the pod has no
+        // containers (0 requests, no defaults); node1 holds (3000,0)x2, node2 (3000,0)+(3000,5000).
+        assert_eq!(least_allocated(&[6000, 0], &[10000, 20000], &w), 70);
+        assert_eq!(least_allocated(&[6000, 5000], &[10000, 20000], &w), 57);
+        // "resources requested, pods scheduled with resources": pod 3000/5000.
+        assert_eq!(least_allocated(&[6000, 5000], &[10000, 20000], &w), 57);
+        assert_eq!(least_allocated(&[6000, 10000], &[10000, 20000], &w), 45);
+        // "requested resources exceed node capacity": pod cpu 3000 mem 0.
+        assert_eq!(least_allocated(&[6000, 0], &[4000, 10000], &w), 50);
+        assert_eq!(least_allocated(&[6000, 5000], &[4000, 10000], &w), 25);
+        // weights memory:2 cpu:1, pod 3000/5000 on 4000/10000 and 6000/10000 -> 41, 50.
+        assert_eq!(least_allocated(&[3000, 5000], &[4000, 10000], &[1, 2]), 41);
+        assert_eq!(least_allocated(&[3000, 5000], &[6000, 10000], &[1, 2]), 50);
+        // "zero node resources" -> 0.
+        assert_eq!(least_allocated(&[0, 0], &[0, 0], &w), 0);
+    }
+
+    #[test]
+    fn hand_derived_cases() {
+        // 64 cores, 256 GiB; 2 cores and 8 GiB requested: cpu (62000*100)/64000 = 96.875 -> 96,
+        // memory (248*100)/256 = 96.875 -> 96; mean 96.
+        let gib = 1i64 << 30;
+        assert_eq!(
+            least_allocated(&[2000, 8 * gib], &[64000, 256 * gib], &[1, 1]),
+            96
+        );
+        // Exactly full: 0. One milli over: 0 (does not fit).
+        assert_eq!(least_requested_score(1000, 1000), 0);
+        assert_eq!(least_requested_score(1001, 1000), 0);
+        // Empty: 100. One milli used of 3: (2*100)/3 = 66.
+        assert_eq!(least_requested_score(0, 1000), 100);
+        assert_eq!(least_requested_score(1, 3), 66);
+        // Integer mean floors: cpu 37 (requested 63 of 100) and memory 100 -> 137/2 = 68.
+        assert_eq!(least_allocated(&[63, 0], &[100, 100], &[1, 1]), 68);
+    }
+}
