@@ -1,6 +1,7 @@
 //! The cluster's state: nodes, pods and their owners, with running totals kept up to date
 //! so that metrics never walk every pod (DESIGN §9).
 
+pub mod exact_div;
 pub mod ids;
 pub mod node;
 pub mod pod;

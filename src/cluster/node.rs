@@ -1,6 +1,7 @@
 //! The node table, kept as parallel arrays indexed by [`NodeId`] so that the scheduler's
 //! per-node loop reads contiguous integers (DESIGN §9).
 
+use super::exact_div::ExactDivisor;
 use super::ids::{NodeId, PoolId};
 use super::resources::{CPU, MEMORY, Resources};
 use super::taints::Taint;
@@ -41,8 +42,22 @@ pub struct NodeTable {
     pub allocatable: Vec<Resources>,
     /// Sum of the requests of the pods bound to each node.
     pub requested: Vec<Resources>,
-    /// Requested cpu and memory with Kubernetes' non-zero defaults, for scoring.
-    pub nonzero_requested: Vec<[i64; 2]>,
+    /// Requested cpu (millicores) with Kubernetes' non-zero defaults, for scoring.
+    pub nonzero_cpu: Vec<i64>,
+    /// Requested memory (bytes) with Kubernetes' non-zero defaults, for scoring.
+    pub nonzero_memory: Vec<i64>,
+    /// Allocatable cpu, contiguous for the scoring loop.
+    pub alloc_cpu: Vec<i64>,
+    /// Allocatable memory, contiguous for the scoring loop.
+    pub alloc_memory: Vec<i64>,
+    /// Free allocatable cpu (allocatable − requested), contiguous for the filter loop.
+    pub free_cpu: Vec<i64>,
+    /// Free allocatable memory, contiguous for the filter loop.
+    pub free_memory: Vec<i64>,
+    /// Allocatable cpu prepared as a divisor.
+    pub div_cpu: Vec<ExactDivisor>,
+    /// Allocatable memory prepared as a divisor.
+    pub div_memory: Vec<ExactDivisor>,
     /// Sum of the usage of the running pods on each node.
     pub used: Vec<Resources>,
     /// Pod capacity.
@@ -55,6 +70,13 @@ pub struct NodeTable {
     pub labels: Vec<Vec<(String, String)>>,
     /// Taints.
     pub taints: Vec<Vec<Taint>>,
+    /// Whether any node has a taint (lets the scheduler skip the taint filter).
+    pub any_taints: bool,
+    /// Nodes whose requests changed, oldest first: score caches replay this log to update
+    /// only those nodes. Entry `k` has sequence number `changes_base + k`.
+    pub changes: Vec<u32>,
+    /// Sequence number of the first entry of `changes`; older entries were dropped.
+    pub changes_base: u64,
 }
 
 impl NodeTable {
@@ -77,12 +99,22 @@ impl NodeTable {
         self.capacity.push(spec.capacity);
         self.allocatable.push(spec.allocatable);
         self.requested.push(Resources::ZERO);
-        self.nonzero_requested.push([0, 0]);
+        self.nonzero_cpu.push(0);
+        self.nonzero_memory.push(0);
+        self.alloc_cpu.push(spec.allocatable.0[CPU]);
+        self.alloc_memory.push(spec.allocatable.0[MEMORY]);
+        self.free_cpu.push(spec.allocatable.0[CPU]);
+        self.free_memory.push(spec.allocatable.0[MEMORY]);
+        self.div_cpu
+            .push(ExactDivisor::new(spec.allocatable.0[CPU].max(1) as u64));
+        self.div_memory
+            .push(ExactDivisor::new(spec.allocatable.0[MEMORY].max(1) as u64));
         self.used.push(Resources::ZERO);
         self.max_pods.push(spec.max_pods);
         self.pod_count.push(0);
         self.ready.push(true);
         self.labels.push(spec.labels);
+        self.any_taints |= !spec.taints.is_empty();
         self.taints.push(spec.taints);
         id
     }
@@ -109,21 +141,42 @@ impl NodeTable {
         f
     }
 
+    /// Sequence number one past the newest entry of `changes`.
+    pub fn changes_end(&self) -> u64 {
+        self.changes_base + self.changes.len() as u64
+    }
+
+    fn log_change(&mut self, i: usize) {
+        // Bounded: past a few entries per node a full rescore is as cheap as a replay, so
+        // the log is dropped and caches that fall behind `changes_base` rescore everything.
+        if self.changes.len() >= 4 * self.name.len().max(64) {
+            self.changes_base += self.changes.len() as u64;
+            self.changes.clear();
+        }
+        self.changes.push(i as u32);
+    }
+
     /// Accounts a pod's requests to node `n`.
     pub fn add_pod(&mut self, n: NodeId, requests: &Resources, nonzero: [i64; 2]) {
         let i = n.index();
+        self.log_change(i);
         self.requested[i] += *requests;
-        self.nonzero_requested[i][0] += nonzero[0];
-        self.nonzero_requested[i][1] += nonzero[1];
+        self.nonzero_cpu[i] += nonzero[0];
+        self.nonzero_memory[i] += nonzero[1];
+        self.free_cpu[i] -= requests.0[CPU];
+        self.free_memory[i] -= requests.0[MEMORY];
         self.pod_count[i] += 1;
     }
 
     /// Releases a pod's requests from node `n`.
     pub fn remove_pod(&mut self, n: NodeId, requests: &Resources, nonzero: [i64; 2]) {
         let i = n.index();
+        self.log_change(i);
         self.requested[i] -= *requests;
-        self.nonzero_requested[i][0] -= nonzero[0];
-        self.nonzero_requested[i][1] -= nonzero[1];
+        self.nonzero_cpu[i] -= nonzero[0];
+        self.nonzero_memory[i] -= nonzero[1];
+        self.free_cpu[i] += requests.0[CPU];
+        self.free_memory[i] += requests.0[MEMORY];
         self.pod_count[i] -= 1;
     }
 

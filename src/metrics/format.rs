@@ -1,19 +1,16 @@
 //! Number formatting for output files: exact decimals where the value is exact, a fixed
 //! number of places for ratios, so that files are byte-identical across runs.
 
-pub use crate::scenario::units::format_seconds;
+pub use crate::scenario::units::{format_seconds, write_fixed_point};
 
 /// Thousandths as an exact decimal: 1500 → "1.5", 250 → "0.25", 0 → "0".
 pub fn milli(m: i64) -> String {
-    let sign = if m < 0 { "-" } else { "" };
-    let a = m.unsigned_abs();
-    let (whole, frac) = (a / 1000, a % 1000);
-    if frac == 0 {
-        format!("{sign}{whole}")
-    } else {
-        let f = format!("{frac:03}");
-        format!("{sign}{whole}.{}", f.trim_end_matches('0'))
+    let mut out = String::new();
+    if m < 0 {
+        out.push('-');
     }
+    write_fixed_point(&mut out, m.unsigned_abs(), 3);
+    out
 }
 
 /// A ratio or mean with six decimals ("0.437500"); empty when undefined.

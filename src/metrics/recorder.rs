@@ -1,7 +1,7 @@
 //! The recorder: streams `events.csv` and `timeseries.csv` rows as the run goes, and keeps
 //! the running figures the summary needs (DESIGN §5, §9).
 
-use super::format::{format_seconds, milli, ratio};
+use super::format::{format_seconds, milli, ratio, write_fixed_point};
 use super::stats::DurationStats;
 use crate::cluster::ClusterState;
 use crate::cluster::ids::{PodId, WorkloadId};
@@ -96,6 +96,7 @@ pub struct Recorder {
     /// Most nodes in use at once.
     pub peak_nodes_in_use: u32,
     buf: String,
+    time_buf: String,
 }
 
 impl Recorder {
@@ -168,6 +169,7 @@ impl Recorder {
             jobs: [0; 3],
             peak_nodes_in_use: 0,
             buf: String::new(),
+            time_buf: String::new(),
         })
     }
 
@@ -261,10 +263,15 @@ impl Recorder {
         node: &str,
         detail: &str,
     ) -> io::Result<()> {
-        let t = format_seconds(now);
-        self.events
+        let mut t = std::mem::take(&mut self.time_buf);
+        t.clear();
+        write_fixed_point(&mut t, now, 9);
+        let r = self
+            .events
             .write_record([t.as_str(), event, object, node, detail])
-            .map_err(io::Error::from)
+            .map_err(io::Error::from);
+        self.time_buf = t;
+        r
     }
 
     /// A row of `events.csv` about a pod; `node` is the pod's node if it has one.
@@ -280,8 +287,11 @@ impl Recorder {
         let mut name = std::mem::take(&mut self.buf);
         name.clear();
         name.push_str(&cluster.owners[p.owner as usize].name);
-        name.push('-');
-        name.push_str(&p.ordinal.to_string());
+        {
+            use std::fmt::Write as _;
+            // Writing to a String cannot fail.
+            let _ = write!(name, "-{}", p.ordinal);
+        }
         let node = p
             .node
             .map_or("", |n| cluster.nodes.name[n.index()].as_str());

@@ -86,14 +86,28 @@ fn split_decimal(s: &str) -> (&str, &str, &str) {
 /// Writes `value / 10^digits` exactly, trimming trailing zeros of the
 /// fraction (and the point itself when the value is whole).
 fn fixed_point(value: u64, digits: u32) -> String {
+    let mut out = String::new();
+    write_fixed_point(&mut out, value, digits);
+    out
+}
+
+/// Appends `value / 10^digits` as an exact decimal with the fraction's trailing zeros
+/// trimmed (`1500, 3` → `1.5`). Writes into a caller's buffer because output files format
+/// millions of times and must not allocate for each.
+pub fn write_fixed_point(out: &mut String, value: u64, digits: u32) {
+    use std::fmt::Write as _;
     let scale = 10u64.pow(digits);
-    let whole = value / scale;
-    let frac = value % scale;
-    if frac == 0 {
-        return whole.to_string();
+    let (whole, mut frac) = (value / scale, value % scale);
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{whole}");
+    if frac != 0 {
+        let mut width = digits as usize;
+        while frac % 10 == 0 {
+            frac /= 10;
+            width -= 1;
+        }
+        let _ = write!(out, ".{frac:0width$}");
     }
-    let frac = format!("{frac:0width$}", width = digits as usize);
-    format!("{whole}.{}", frac.trim_end_matches('0'))
 }
 
 /// Exact decimal seconds for CSV output, without float noise.

@@ -6,9 +6,12 @@
 //! the [`Policy`] trait so that other policies and the full plugin framework slot in.
 
 pub mod plugins;
+pub mod score_cache;
 
 use crate::cluster::ClusterState;
 use crate::cluster::ids::{NodeId, PodId};
+use crate::cluster::node::NodeTable;
+use crate::cluster::resources::{CPU, MAX_RESOURCES, MEMORY};
 use crate::engine::rng::StreamRng;
 use plugins::{node_resources_fit as fit, node_selector, taint_toleration};
 use rand::Rng;
@@ -24,20 +27,60 @@ pub trait Policy {
     -> Option<NodeId>;
 }
 
-/// Filters in kube-scheduler's default order (TaintToleration before NodeAffinity before
-/// NodeResourcesFit) for node `i`; `true` if the pod may go there.
-#[inline]
-pub fn feasible(cluster: &ClusterState, pod: PodId, i: usize) -> bool {
-    let nodes = &cluster.nodes;
-    let p = &cluster.pods[pod.index()];
-    if !nodes.ready[i] || !fit::fits(nodes, i, &p.requests) {
-        return false;
+/// One pod's filters, prepared once per scheduling attempt so that the per-node loop reads
+/// only contiguous node arrays. Filters run in kube-scheduler's default order
+/// (TaintToleration, NodeAffinity's `nodeSelector`, NodeResourcesFit), the cheap ones
+/// first; a zero request always fits.
+pub struct PodFilter<'a> {
+    cpu: i64,
+    memory: i64,
+    /// Requested slots other than cpu and memory (rare: ephemeral storage, GPUs).
+    others: Vec<(usize, i64)>,
+    tolerations: &'a [crate::cluster::taints::Toleration],
+    selector: &'a [(String, String)],
+    /// Whether taints or a selector must be checked at all.
+    slow: bool,
+}
+
+impl<'a> PodFilter<'a> {
+    /// Prepares the filters of `pod`.
+    pub fn new(cluster: &'a ClusterState, pod: PodId) -> PodFilter<'a> {
+        let p = &cluster.pods[pod.index()];
+        let t = &cluster.templates[p.template as usize];
+        let others = (0..MAX_RESOURCES)
+            .filter(|&r| r != CPU && r != MEMORY && p.requests.0[r] > 0)
+            .map(|r| (r, p.requests.0[r]))
+            .collect();
+        PodFilter {
+            cpu: p.requests.0[CPU],
+            memory: p.requests.0[MEMORY],
+            others,
+            tolerations: &t.tolerations,
+            selector: &t.node_selector,
+            slow: cluster.nodes.any_taints || !t.node_selector.is_empty(),
+        }
     }
-    let t = &cluster.templates[p.template as usize];
-    let taints = &nodes.taints[i];
-    (taints.is_empty() || taint_toleration::untolerated(&t.tolerations, taints).is_none())
-        && (t.node_selector.is_empty()
-            || node_selector::matches(nodes, NodeId(i as u32), &t.node_selector))
+
+    /// Whether the pod may go to node `i`.
+    #[inline(always)]
+    pub fn passes(&self, nodes: &NodeTable, i: usize) -> bool {
+        // `&` rather than `&&`: cheap checks without branches keep the loop predictable.
+        let mut ok = nodes.ready[i]
+            & (nodes.pod_count[i] < nodes.max_pods[i])
+            & (self.cpu <= nodes.free_cpu[i])
+            & (self.memory <= nodes.free_memory[i]);
+        for &(r, want) in &self.others {
+            ok &= want <= nodes.allocatable[i].0[r] - nodes.requested[i].0[r];
+        }
+        ok && (!self.slow || self.passes_labels(nodes, i))
+    }
+
+    fn passes_labels(&self, nodes: &NodeTable, i: usize) -> bool {
+        (nodes.taints[i].is_empty()
+            || taint_toleration::untolerated(self.tolerations, &nodes.taints[i]).is_none())
+            && (self.selector.is_empty()
+                || node_selector::matches(nodes, NodeId(i as u32), self.selector))
+    }
 }
 
 /// kube-scheduler's message for a pod no node accepts: "0/3 nodes are available:
@@ -79,6 +122,7 @@ pub fn unschedulable_message(cluster: &ClusterState, pod: PodId) -> String {
 /// best chosen uniformly at random among ties.
 #[derive(Debug, Default)]
 pub struct LeastAllocated {
+    cache: score_cache::ScoreCache,
     ties: Vec<u32>,
 }
 
@@ -94,20 +138,24 @@ impl Policy for LeastAllocated {
         rng: &mut StreamRng,
     ) -> Option<NodeId> {
         let nz = cluster.pods[pod.index()].nonzero_requests;
+        let filter = PodFilter::new(cluster, pod);
+        let nodes = &cluster.nodes;
+        let scores = self.cache.scores(nodes, nz);
+        // Filter, then keep the best; a node's filter runs again only if it ties.
         let mut best = -1;
+        for (i, &s) in scores.iter().enumerate() {
+            let s = if filter.passes(nodes, i) { s } else { -1 };
+            best = best.max(s);
+        }
         self.ties.clear();
-        for i in 0..cluster.nodes.len() {
-            if !feasible(cluster, pod, i) {
-                continue;
-            }
-            let s = fit::default_score(&cluster.nodes, i, nz);
-            if s > best {
-                best = s;
-                self.ties.clear();
-            }
-            if s == best {
-                self.ties.push(i as u32);
-            }
+        if best >= 0 {
+            self.ties.extend(
+                scores
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, &s)| s == best && filter.passes(nodes, i))
+                    .map(|(i, _)| i as u32),
+            );
         }
         let pick = match self.ties.len() {
             0 => return None,
@@ -183,7 +231,7 @@ impl Scheduler {
         let movable: Vec<u64> = self
             .unschedulable
             .iter()
-            .filter(|&(_, &p)| feasible(cluster, p, n.index()))
+            .filter(|&(_, &p)| PodFilter::new(cluster, p).passes(&cluster.nodes, n.index()))
             .map(|(&s, _)| s)
             .collect();
         for s in movable {
