@@ -52,6 +52,7 @@ pub struct Simulation<'s> {
     inbox: Inbox,
     cycle_pending: bool,
     events: u64,
+    check_every_event: bool,
 }
 
 impl<'s> Simulation<'s> {
@@ -109,7 +110,14 @@ impl<'s> Simulation<'s> {
             inbox: Inbox::default(),
             cycle_pending: false,
             events: 0,
+            check_every_event: false,
         })
+    }
+
+    /// Checks the model's invariants after every event instead of once at the end: slow
+    /// (it recounts every pod), for tests.
+    pub fn check_every_event(&mut self, on: bool) {
+        self.check_every_event = on;
     }
 
     /// Runs to the scenario's `duration`, or until no events remain, then checks the
@@ -128,6 +136,11 @@ impl<'s> Simulation<'s> {
             self.events += 1;
             self.dispatch(event).map_err(Error::output)?;
             self.after_event();
+            if self.check_every_event {
+                self.cluster.check_invariants().map_err(|m| {
+                    Error::Invariant(format!("at t={} ns after {event:?}: {m}", self.now))
+                })?;
+            }
             if self.cluster.pods.len() as u64 > MAX_PODS {
                 return Err(Error::Limit(format!(
                     "the run created more than {MAX_PODS} pods, the limit; shorten the duration or lower the arrival rate"

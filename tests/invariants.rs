@@ -1,0 +1,168 @@
+//! Property tests: over random scenarios (heterogeneous pools, taints, pinned pods that may
+//! not fit, Job streams with varied requests, Deployments), after every single event every
+//! pod is in exactly one phase, the phases add up to the pods created, no node holds more
+//! requests than its allocatable, and no pod sits on a node that is not Ready.
+//! (`run_checked` recounts everything after each event and fails on any difference.)
+
+mod common;
+use common::*;
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+struct Pool {
+    count: u32,
+    cpu: u32,
+    mem_gi: u32,
+    max_pods: u32,
+    tainted: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Deploy {
+    replicas: u32,
+    cpu_m: u32,
+    mem_mi: u32,
+    pinned: Option<u32>,
+    tolerates: bool,
+}
+
+#[derive(Debug, Clone)]
+struct JobStream {
+    rate_per_min: u32,
+    completions: u32,
+    parallelism: u32,
+    mean_run_s: u32,
+    choices: Vec<(u32, u32)>,
+    pinned: bool,
+}
+
+fn pool() -> impl Strategy<Value = Pool> {
+    (1u32..6, 1u32..16, 1u32..32, 1u32..12, any::<bool>()).prop_map(
+        |(count, cpu, mem_gi, max_pods, tainted)| Pool {
+            count,
+            cpu,
+            mem_gi,
+            max_pods,
+            tainted,
+        },
+    )
+}
+
+fn deploy() -> impl Strategy<Value = Deploy> {
+    (
+        0u32..8,
+        0u32..4000,
+        0u32..8000,
+        prop::option::of(0u32..6),
+        any::<bool>(),
+    )
+        .prop_map(|(replicas, cpu_m, mem_mi, pinned, tolerates)| Deploy {
+            replicas,
+            cpu_m,
+            mem_mi,
+            pinned,
+            tolerates,
+        })
+}
+
+fn job() -> impl Strategy<Value = JobStream> {
+    (
+        1u32..40,
+        1u32..4,
+        1u32..4,
+        1u32..300,
+        prop::collection::vec((1u32..8000, 1u32..16), 1..4),
+        prop::bool::weighted(0.15),
+    )
+        .prop_map(
+            |(rate_per_min, completions, parallelism, mean_run_s, choices, pinned)| JobStream {
+                rate_per_min,
+                completions,
+                parallelism,
+                mean_run_s,
+                choices,
+                pinned,
+            },
+        )
+}
+
+fn render(seed: u64, pools: &[Pool], deploys: &[Deploy], jobs: &[JobStream]) -> String {
+    let mut y = format!(
+        "apiVersion: kubesim/v1\nkind: Scenario\nmetadata: {{name: prop}}\nseed: {seed}\nduration: 20m\ncluster:\n  nodePools:\n"
+    );
+    for (i, p) in pools.iter().enumerate() {
+        y += &format!(
+            "    - name: p{i}\n      count: {}\n      zones: [a, b]\n      capacity: {{cpu: {}, memory: {}Gi, pods: {}}}\n      reserved: {{cpu: 100m}}\n",
+            p.count, p.cpu, p.mem_gi, p.max_pods
+        );
+        if p.tainted {
+            y += "      taints: [{key: dedicated, value: batch, effect: NoSchedule}]\n";
+        }
+    }
+    // Pinned pods name a node of the first pool.
+    let first_pool_nodes = pools[0].count;
+    y += "workloads:\n  deployments:\n";
+    for (i, d) in deploys.iter().enumerate() {
+        y += &format!(
+            "    - metadata: {{name: d{i}}}\n      spec:\n        replicas: {}\n        template:\n          spec:\n",
+            d.replicas
+        );
+        if let Some(n) = d.pinned {
+            y += &format!("            nodeName: p0-{}\n", n % first_pool_nodes);
+        }
+        if d.tolerates {
+            y += "            tolerations: [{key: dedicated, operator: Exists}]\n";
+        }
+        y += &format!(
+            "            containers: [{{name: c, resources: {{requests: {{cpu: {}m, memory: {}Mi}}}}}}]\n",
+            d.cpu_m, d.mem_mi
+        );
+        y += "      simulation: {startupDelay: {uniform: {min: 0s, max: 5s}}}\n";
+    }
+    y += "  jobs:\n";
+    for (i, j) in jobs.iter().enumerate() {
+        y += &format!(
+            "    - metadata: {{name: j{i}}}\n      spec:\n        completions: {}\n        parallelism: {}\n        backoffLimit: 2\n        template:\n          spec:\n",
+            j.completions, j.parallelism
+        );
+        if j.pinned {
+            y += "            nodeName: p0-0\n";
+        }
+        y += "            tolerations: [{key: dedicated, value: batch, effect: NoSchedule}]\n";
+        y += "            containers: [{name: c}]\n";
+        y += &format!(
+            "      simulation:\n        arrivals: {{poisson: {}/min}}\n        runTime: {{exponential: {{mean: {}s}}}}\n        requestChoice:\n",
+            j.rate_per_min, j.mean_run_s
+        );
+        for (cpu_m, mem_gi) in &j.choices {
+            y += &format!("          - {{requests: {{cpu: {cpu_m}m, memory: {mem_gi}Gi}}}}\n");
+        }
+    }
+    y
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn invariants_hold_after_every_event(
+        seed in 0u64..1000,
+        pools in prop::collection::vec(pool(), 1..4),
+        deploys in prop::collection::vec(deploy(), 0..4),
+        jobs in prop::collection::vec(job(), 0..3),
+    ) {
+        let text = render(seed, &pools, &deploys, &jobs);
+        let (_, o) = run_checked(&text);
+        let c = &o.cluster;
+        let phases: u64 = kubesim::cluster::pod::PodPhase::ALL.iter().map(|&p| c.count(p)).sum();
+        prop_assert_eq!(phases, c.pods_created());
+        // Every pod that ever ran was bound first, and a bound pod had been created.
+        for p in &c.pods {
+            if let Some(b) = p.bound {
+                prop_assert!(b >= p.created);
+                if let Some(s) = p.started { prop_assert!(s >= b); }
+            }
+            if let Some(f) = p.finished { prop_assert!(f >= p.created); }
+        }
+    }
+}
