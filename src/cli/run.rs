@@ -1,7 +1,7 @@
 //! `kubesim run`: run a scenario, write its files, print a report.
 
 use super::RunArgs;
-use crate::engine::time::{Nanos, nanos_to_secs};
+use crate::engine::time::Nanos;
 use crate::metrics::format::format_seconds;
 use crate::scenario::units::SimDuration;
 use crate::{Error, Progress};
@@ -24,18 +24,19 @@ impl Progress for Bar {
             return;
         }
         let bar = self.bar.get_or_insert_with(|| {
-            let b = match end {
-                Some(e) => ProgressBar::with_draw_target(
+            // Without a duration the end is unknown: a spinner and the simulated time.
+            let (len, template) = match end {
+                Some(e) => (
                     Some(e / 1_000_000_000),
-                    ProgressDrawTarget::stderr(),
+                    "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} s simulated {msg}",
                 ),
-                None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+                None => (None, "{spinner} [{elapsed_precise}] {pos} s simulated {msg}"),
             };
-            let style = ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} s simulated {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-            b.set_style(style);
+            let b = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
+            b.set_style(
+                ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
             b
         });
         bar.set_position(now / 1_000_000_000);
@@ -109,7 +110,6 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
             );
         }
         println!("output        {}", out.display());
-        let _ = nanos_to_secs;
     }
     Ok(())
 }

@@ -49,25 +49,6 @@ impl Resources {
         }
         out
     }
-
-    /// Whether `self` fits in `free` in every slot that `self` requests (a zero request
-    /// always fits, as in Kubernetes' `fitsRequest`).
-    #[inline]
-    pub fn fits_in(&self, free: &Resources) -> bool {
-        self.0
-            .iter()
-            .zip(free.0)
-            .all(|(&want, have)| want <= 0 || want <= have)
-    }
-
-    /// Scales every slot by `f`, rounding up as Kubernetes rounds quantities up.
-    pub fn scaled(&self, f: f64) -> Resources {
-        let mut out = *self;
-        for v in &mut out.0 {
-            *v = (*v as f64 * f).ceil() as i64;
-        }
-        out
-    }
 }
 
 impl AddAssign for Resources {
@@ -161,16 +142,6 @@ mod tests {
     }
 
     #[test]
-    fn fit_ignores_zero_requests() {
-        assert!(res(0, 0).fits_in(&res(0, 0)));
-        assert!(res(1000, 0).fits_in(&res(1000, 0)));
-        assert!(!res(1001, 0).fits_in(&res(1000, 5)));
-        assert!(!res(0, 6).fits_in(&res(1000, 5)));
-        // a zero request fits even where the node is over-committed on that resource
-        assert!(res(1, 0).fits_in(&res(1, -5)));
-    }
-
-    #[test]
     fn arithmetic_and_max() {
         let mut a = res(1, 2);
         a += res(10, 20);
@@ -178,7 +149,6 @@ mod tests {
         a -= res(1, 2);
         assert_eq!(a, res(10, 20));
         assert_eq!(res(3, 1).max(&res(2, 5)), res(3, 5));
-        assert_eq!(res(3, 1).scaled(0.5), res(2, 1));
     }
 
     #[test]

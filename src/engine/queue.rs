@@ -209,11 +209,6 @@ impl EventQueue {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
-
-    /// Events scheduled so far, popped or not.
-    pub fn scheduled_total(&self) -> u64 {
-        self.next_seq
-    }
 }
 
 #[cfg(test)]
@@ -281,7 +276,6 @@ mod tests {
             ]
         );
         assert!(q.is_empty());
-        assert_eq!(q.scheduled_total(), 5);
     }
 
     #[test]

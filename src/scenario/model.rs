@@ -146,13 +146,3 @@ impl Scenario {
         self.scheduler_seed.unwrap_or(self.seed)
     }
 }
-
-impl Workload {
-    /// `Deployment` or `Job`.
-    pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            WorkloadKind::Deployment { .. } => "Deployment",
-            WorkloadKind::Job { .. } => "Job",
-        }
-    }
-}

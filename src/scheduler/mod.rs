@@ -199,11 +199,6 @@ impl Scheduler {
         }
     }
 
-    /// The policy's name.
-    pub fn policy_name(&self) -> &'static str {
-        self.policy.name()
-    }
-
     /// Adds a new pending pod to the active queue.
     pub fn enqueue(&mut self, cluster: &ClusterState, pod: PodId) {
         let prio = cluster.pods[pod.index()].priority;
@@ -214,11 +209,6 @@ impl Scheduler {
     /// Whether pods wait in the active queue.
     pub fn has_active(&self) -> bool {
         !self.active.is_empty()
-    }
-
-    /// Pods waiting in the unschedulable pool.
-    pub fn unschedulable_len(&self) -> usize {
-        self.unschedulable.len()
     }
 
     /// Node `n` gained room (a pod left it): pods that now pass the filters on `n` go back
