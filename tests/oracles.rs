@@ -421,3 +421,62 @@ workloads:
     assert_eq!(column(&ts, "jobs_arrived"), ["1", "1", "1", "0", "0"]);
     assert_eq!(column(&ts, "completed"), ["0", "1", "1", "1", "0"]);
 }
+
+/// The kubelet checks a pinned pod's resources, nodeSelector and NoExecute taints, but not
+/// NoSchedule taints (only the scheduler honours those).
+#[test]
+fn kubelet_admission_of_pinned_pods() {
+    let text = header("admit", "duration: 10m")
+        + r#"
+cluster:
+  nodePools:
+    - name: soft
+      count: 1
+      capacity: {cpu: 4, memory: 8Gi}
+      labels: {disk: ssd}
+      taints: [{key: maintenance, effect: NoSchedule}]
+    - name: hard
+      count: 1
+      capacity: {cpu: 4, memory: 8Gi}
+      taints: [{key: quarantine, effect: NoExecute}]
+workloads:
+  deployments:
+    - metadata: {name: on-noschedule}
+      spec:
+        template:
+          spec:
+            nodeName: soft-0
+            containers: [{name: a, resources: {requests: {cpu: 1}}}]
+    - metadata: {name: wrong-label}
+      spec:
+        template:
+          spec:
+            nodeName: soft-0
+            nodeSelector: {disk: hdd}
+            containers: [{name: a, resources: {requests: {cpu: 1}}}]
+    - metadata: {name: on-noexecute}
+      spec:
+        template:
+          spec:
+            nodeName: hard-0
+            containers: [{name: a, resources: {requests: {cpu: 1}}}]
+"#;
+    let s = scenario(&text);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    kubesim::run(&s, Some(tmp.path()), None).expect("runs");
+    let pods = tmp.path().join("pods.csv");
+    let first = |col: &str, owner: &str| -> String {
+        let owners = column(&pods, "owner");
+        let i = owners
+            .iter()
+            .position(|o| o == owner)
+            .expect("owner has pods");
+        column(&pods, col)[i].clone()
+    };
+    assert_eq!(first("phase", "on-noschedule"), "Running");
+    assert_eq!(first("phase", "wrong-label"), "Failed");
+    assert_eq!(first("reason", "wrong-label"), "NodeAffinity");
+    assert_eq!(first("reason", "on-noexecute"), "TaintToleration");
+    assert_eq!(first("zone", "on-noexecute"), "");
+    assert_eq!(first("node", "on-noexecute"), "hard-0");
+}

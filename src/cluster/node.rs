@@ -188,9 +188,6 @@ impl NodeTable {
             return Some(usize::MAX);
         }
         let free = self.free(n);
-        [CPU, MEMORY]
-            .into_iter()
-            .chain(2..requests.0.len())
-            .find(|&r| requests.0[r] > 0 && requests.0[r] > free.0[r])
+        (0..requests.0.len()).find(|&r| requests.0[r] > 0 && requests.0[r] > free.0[r])
     }
 }

@@ -113,10 +113,28 @@ pub enum PodReason {
     /// The kubelet refused a pod pinned by `nodeName`: no room for this resource slot
     /// (`usize::MAX` = pod count), reported as `OutOfcpu`, `OutOfmemory`, `OutOfpods`, …
     OutOf(usize),
+    /// The kubelet refused a pinned pod whose `nodeSelector` the node does not match.
+    NodeAffinity,
+    /// The kubelet refused a pinned pod that does not tolerate a NoExecute taint.
+    TaintToleration,
     /// The pod's work finished.
     Completed,
     /// Its Job failed (backoffLimit exceeded) and active pods were removed.
     JobFailed,
+}
+
+impl PodReason {
+    /// The reason as Kubernetes reports it.
+    pub fn name(self, resources: &super::resources::ResourceNames) -> String {
+        match self {
+            PodReason::OutOf(usize::MAX) => "OutOfpods".into(),
+            PodReason::OutOf(slot) => format!("OutOf{}", resources.name(slot)),
+            PodReason::NodeAffinity => "NodeAffinity".into(),
+            PodReason::TaintToleration => "TaintToleration".into(),
+            PodReason::Completed => "Completed".into(),
+            PodReason::JobFailed => "BackoffLimitExceeded".into(),
+        }
+    }
 }
 
 /// One pod.

@@ -4,42 +4,48 @@
 use super::Ctx;
 use crate::cluster::ids::{NodeId, PodId};
 use crate::cluster::pod::{PodPhase, PodReason};
+use crate::cluster::taints::TaintEffect;
 use crate::engine::event::Event;
+use crate::scheduler::plugins::node_selector;
 use std::io;
 
-/// The reason the kubelet gives when it rejects a pod for lack of resource `slot`.
-pub fn out_of_reason(ctx_names: &crate::cluster::resources::ResourceNames, slot: usize) -> String {
-    if slot == usize::MAX {
-        "OutOfpods".to_string()
-    } else {
-        format!("OutOf{}", ctx_names.name(slot))
+/// Why the kubelet of `node` would refuse `pod`, checked in the kubelet's order
+/// (`generalFilter`): resources, then node affinity (`nodeSelector`), then NoExecute taints
+/// (the only effect the kubelet checks).
+fn admission_failure(ctx: &Ctx, pod: PodId, node: NodeId) -> Option<PodReason> {
+    let p = &ctx.cluster.pods[pod.index()];
+    let t = &ctx.cluster.templates[p.template as usize];
+    let nodes = &ctx.cluster.nodes;
+    if let Some(slot) = nodes.admission_shortfall(node, &p.requests) {
+        return Some(PodReason::OutOf(slot));
     }
+    if !node_selector::matches(nodes, node, &t.node_selector) {
+        return Some(PodReason::NodeAffinity);
+    }
+    let untolerated = nodes.taints[node.index()]
+        .iter()
+        .filter(|taint| taint.effect == TaintEffect::NoExecute)
+        .any(|taint| !t.tolerations.iter().any(|tol| tol.tolerates(taint)));
+    untolerated.then_some(PodReason::TaintToleration)
 }
 
-/// A pod with `nodeName` skips the scheduler; the node's kubelet admits it if it fits and
-/// otherwise fails it (`OutOfcpu`, `OutOfmemory`, `OutOfpods`, …) rather than over-commit.
+/// A pod with `nodeName` skips the scheduler; the node's kubelet admits it if it can and
+/// otherwise fails it (`OutOfcpu`, `NodeAffinity`, …) rather than over-commit the node.
 /// Returns whether the pod was admitted.
 pub fn admit_pinned(ctx: &mut Ctx, pod: PodId, node: NodeId) -> io::Result<bool> {
-    let requests = ctx.cluster.pods[pod.index()].requests;
-    let shortfall = if ctx.cluster.nodes.ready[node.index()] {
-        ctx.cluster.nodes.admission_shortfall(node, &requests)
-    } else {
-        Some(usize::MAX)
-    };
-    match shortfall {
+    match admission_failure(ctx, pod, node) {
         None => {
             bind(ctx, pod, node)?;
             Ok(true)
         }
-        Some(slot) => {
-            let reason = out_of_reason(&ctx.cluster.resources, slot);
+        Some(reason) => {
             ctx.cluster.pods[pod.index()].node = Some(node);
-            ctx.cluster
-                .finish(pod, PodPhase::Failed, PodReason::OutOf(slot), ctx.now);
+            ctx.cluster.finish(pod, PodPhase::Failed, reason, ctx.now);
             let w = ctx.cluster.pods[pod.index()].workload;
             ctx.rec.pod_ended(w, false);
+            let name = reason.name(&ctx.cluster.resources);
             ctx.rec
-                .pod_event(ctx.now, "pod_failed", ctx.cluster, pod, &reason)?;
+                .pod_event(ctx.now, "pod_failed", ctx.cluster, pod, &name)?;
             Ok(false)
         }
     }

@@ -13,7 +13,7 @@ use crate::controllers::{Ctx, Inbox, kubelet};
 use crate::error::Error;
 use crate::metrics::recorder::Recorder;
 use crate::scenario::Scenario;
-use crate::scenario::limits::MAX_PODS;
+use crate::scenario::limits::{MAX_PODS, MAX_SAMPLES};
 use crate::scenario::model::WorkloadKind;
 use crate::scheduler::{Attempt, LeastAllocated, Scheduler, unschedulable_message};
 use std::io::{self, Write};
@@ -127,6 +127,13 @@ impl<'s> Simulation<'s> {
         while let Some(t) = self.queue.peek_time() {
             if end.is_some_and(|e| t > e) {
                 break;
+            }
+            if t / self.scenario.interval > MAX_SAMPLES {
+                return Err(Error::Limit(format!(
+                    "the run reaches {} s, which needs more than {MAX_SAMPLES} rows of timeseries.csv; \
+                     set a longer metrics.interval or a shorter duration",
+                    t / super::time::NANOS_PER_SEC
+                )));
             }
             self.rec.advance(&self.cluster, t).map_err(Error::output)?;
             let Some((t, event)) = self.queue.pop() else {

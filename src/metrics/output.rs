@@ -5,7 +5,7 @@ use super::recorder::{Recorder, amount, unit_suffix};
 use super::stats::DurationStats;
 use crate::cluster::ClusterState;
 use crate::cluster::OwnerKind;
-use crate::cluster::pod::{PodPhase, PodReason};
+use crate::cluster::pod::PodPhase;
 use crate::engine::time::Nanos;
 use crate::scenario::Scenario;
 use std::io::{self, Write};
@@ -54,8 +54,8 @@ pub fn write_pods(cluster: &ClusterState, out: impl Write) -> io::Result<()> {
     for (i, p) in cluster.pods.iter().enumerate() {
         let owner = &cluster.owners[p.owner as usize];
         let template = &cluster.templates[p.template as usize];
-        let node = p.node.filter(|_| p.bound.is_some());
-        let zone = node
+        let zone = p
+            .node
             .map(|n| cluster.nodes.zone[n.index()])
             .and_then(|z| cluster.zones.get(usize::from(z)))
             .cloned()
@@ -83,12 +83,7 @@ pub fn write_pods(cluster: &ClusterState, out: impl Write) -> io::Result<()> {
         row.push(opt(p.finished));
         row.push(opt(p.bound.map(|b| b - p.created)));
         row.push(p.phase.as_str().to_string());
-        row.push(match p.reason {
-            None => String::new(),
-            Some(PodReason::Completed) => "Completed".into(),
-            Some(PodReason::JobFailed) => "BackoffLimitExceeded".into(),
-            Some(PodReason::OutOf(slot)) => crate::controllers::kubelet::out_of_reason(names, slot),
-        });
+        row.push(p.reason.map(|r| r.name(names)).unwrap_or_default());
         w.write_record(&row)?;
     }
     w.flush()
@@ -111,6 +106,20 @@ pub fn summary(
     );
     put("events", events.to_string());
     put("nodes", cluster.nodes.len().to_string());
+    // Every node is up for the whole run in this model, so node-hours are nodes × hours.
+    let hours = end.saturating_sub(scenario.warmup) as f64 / 3600e9;
+    put(
+        "node_hours",
+        ratio(Some(cluster.nodes.len() as f64 * hours)),
+    );
+    let priced = scenario.pools.iter().any(|p| p.price_per_hour.is_some());
+    let cost: f64 = cluster
+        .nodes
+        .pool
+        .iter()
+        .map(|p| scenario.pools[p.index()].price_per_hour.unwrap_or(0.0) * hours)
+        .sum();
+    put("cost", ratio(priced.then_some(cost)));
     put("nodes_in_use_peak", rec.peak_nodes_in_use.to_string());
     let ig = &rec.integrals;
     let avg = |area: i128| (ig.span > 0).then(|| area as f64 / ig.span as f64);

@@ -232,14 +232,6 @@ impl Scheduler {
         }
     }
 
-    /// A node joined or changed in ways that may help anyone: every waiting pod is retried.
-    pub fn cluster_changed(&mut self, cluster: &ClusterState) {
-        for (s, p) in std::mem::take(&mut self.unschedulable) {
-            let prio = cluster.pods[p.index()].priority;
-            self.active.push((prio, Reverse(s), p));
-        }
-    }
-
     /// Takes the next pod off the active queue and decides where it goes. The caller binds
     /// it (or records it as unschedulable) before the next call, so each decision sees the
     /// cluster as the previous one left it.
