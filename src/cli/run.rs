@@ -30,7 +30,10 @@ impl Progress for Bar {
                     Some(e / 1_000_000_000),
                     "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} s simulated {msg}",
                 ),
-                None => (None, "{spinner} [{elapsed_precise}] {pos} s simulated {msg}"),
+                None => (
+                    None,
+                    "{spinner} [{elapsed_precise}] {pos} s simulated {msg}",
+                ),
             };
             let b = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
             b.set_style(

@@ -20,3 +20,5 @@ pub const MAX_RESOURCE_AMOUNT: i64 = 1 << 46;
 pub const MAX_DURATION_NANOS: u64 = 100 * 365 * 24 * 3600 * 1_000_000_000;
 /// Most entries (zones, taints, labels, tolerations, containers, arrival times…) in one list.
 pub const MAX_LIST: usize = 1_000_000;
+/// Deepest nesting of YAML flow collections (`[`, `{`); serde's own recursion limit is 128.
+pub const MAX_NESTING: usize = 128;

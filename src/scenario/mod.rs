@@ -70,8 +70,28 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
             limits::MAX_FILE_BYTES / (1024 * 1024)
         )));
     }
-    let text =
-        String::from_utf8(bytes).map_err(|_| read_err("the file is not UTF-8 text".into()))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&valid[line_start..])
+                .chars()
+                .count()
+                + 1;
+            return Err(ScenarioError::Syntax {
+                file,
+                line: valid.iter().filter(|&&b| b == b'\n').count() + 1,
+                column,
+                message: match e.as_bytes().get(valid.len()) {
+                    Some(b) => {
+                        format!("the file is not UTF-8 text (byte 0x{b:02x}); save it as UTF-8")
+                    }
+                    None => "the file is not UTF-8 text; save it as UTF-8".into(),
+                },
+            });
+        }
+    };
     let base_dir = path.parent().unwrap_or(Path::new("."));
     load_str(&text, &file, base_dir)
 }
@@ -79,13 +99,17 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 /// Parses and validates scenario text. `file` names it in messages; `base_dir` resolves
 /// relative paths inside it (arrival CSVs).
 pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, ScenarioError> {
-    if text.trim().is_empty() {
+    let blank = |l: &str| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#')
+    };
+    if text.lines().all(blank) {
         return Err(ScenarioError::Syntax {
             file: file.to_string(),
             line: 1,
             column: 1,
-            message: "the file is empty; a scenario starts with `apiVersion: kubesim/v1` and \
-                      `kind: Scenario` (see scenarios/quickstart.yaml)"
+            message: "the file is empty (or only comments); a scenario starts with \
+                      `apiVersion: kubesim/v1` and `kind: Scenario` (see scenarios/quickstart.yaml)"
                 .into(),
         });
     }
@@ -97,7 +121,13 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Sce
 
 /// The one place that calls the YAML parser.
 fn parse_yaml<T: serde::de::DeserializeOwned>(text: &str, file: &str) -> Result<T, ScenarioError> {
+    check_nesting(text, file)?;
     serde_yaml::from_str(text).map_err(|e| {
+        // serde reads the document as it is parsed, so a shape error early in the file hides
+        // a syntax error further on; the syntax error is the one to fix first.
+        let e = serde_yaml::from_str::<serde::de::IgnoredAny>(text)
+            .err()
+            .unwrap_or(e);
         let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
         ScenarioError::Syntax {
             file: file.to_string(),
@@ -108,13 +138,118 @@ fn parse_yaml<T: serde::de::DeserializeOwned>(text: &str, file: &str) -> Result<
     })
 }
 
+/// Refuses flow collections (`[`, `{`) nested deeper than [`limits::MAX_NESTING`] before the
+/// parser sees them: libyaml's scanner does work proportional to the flow depth for every
+/// token, so a file of a million `[` would otherwise take hours to refuse. Quoted strings and
+/// comments are skipped; a bracket inside a plain scalar may be counted, which only matters
+/// past the limit.
+fn check_nesting(text: &str, file: &str) -> Result<(), ScenarioError> {
+    let (mut depth, mut line, mut column) = (0usize, 1usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut escaped = false;
+    let mut prev = '\n';
+    for c in text.chars() {
+        column += 1;
+        if c == '\n' {
+            (line, column, comment) = (line + 1, 0, false);
+        }
+        match quote {
+            _ if comment => {}
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '#' if prev.is_whitespace() => comment = true,
+                '"' | '\'' if prev.is_whitespace() || "[{,:-".contains(prev) => quote = Some(c),
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > limits::MAX_NESTING {
+                        return Err(ScenarioError::Syntax {
+                            file: file.to_string(),
+                            line,
+                            column,
+                            message: format!(
+                                "`{c}` nests collections more than {} levels deep, the limit; \
+                                 a scenario needs only a few levels (is a bracket unclosed?)",
+                                limits::MAX_NESTING
+                            ),
+                        });
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        prev = c;
+    }
+    Ok(())
+}
+
 /// Rewrites a serde message for people: drops the parser's own position suffix (the error
-/// already leads with file:line:column) and adds a did-you-mean to unknown names.
+/// already leads with file:line:column) but keeps where an unclosed collection starts, says
+/// Rust type names in words, and adds a did-you-mean to unknown names.
 fn explain_yaml_error(raw: &str) -> String {
-    let mut msg = match raw.rfind(" at line ") {
-        Some(i) => raw[..i].to_string(),
-        None => raw.to_string(),
+    let mut msg = match raw.split_once(", while parsing ") {
+        // libyaml: "<problem> at line L column C, while parsing <what> at line L2 column C2";
+        // the first position leads the error already, the second says where <what> starts.
+        Some((problem, context)) => {
+            let problem = problem
+                .rfind(" at line ")
+                .map_or(problem, |i| &problem[..i]);
+            let context = context.replacen(" at line ", " that starts at line ", 1);
+            format!("{problem}, while parsing {context}")
+        }
+        None => match raw.rfind(" at line ") {
+            Some(i) => raw[..i].to_string(),
+            None => raw.to_string(),
+        },
     };
+    // Say what serde's Rust type names mean.
+    for (rust, words) in [
+        ("expected u64", "expected a whole number >= 0"),
+        ("expected i32", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        (
+            "expected struct ScenarioDoc",
+            "expected a scenario: a map starting with `apiVersion: kubesim/v1`",
+        ),
+        (
+            "expected enum EffectDoc",
+            "expected one of `NoSchedule`, `PreferNoSchedule`, `NoExecute`",
+        ),
+        (
+            "expected enum OperatorDoc",
+            "expected one of `Equal`, `Exists`",
+        ),
+        (
+            "expected enum RestartPolicyDoc",
+            "expected one of `Always`, `OnFailure`, `Never`",
+        ),
+    ] {
+        msg = msg.replace(rust, words);
+    }
+    // serde_yaml's words for a list or map where a name (an enum) belongs.
+    if msg.contains("expected a YAML tag starting with '!'") {
+        let path = msg.split(':').next().unwrap_or_default();
+        let allowed = if path.ends_with(".effect") {
+            "one of `NoSchedule`, `PreferNoSchedule`, `NoExecute`"
+        } else if path.ends_with(".operator") {
+            "one of `Equal`, `Exists`"
+        } else if path.ends_with(".restartPolicy") {
+            "one of `Always`, `OnFailure`, `Never`"
+        } else {
+            "a single name"
+        };
+        msg = msg.replace("a YAML tag starting with '!'", allowed);
+    }
+    if let Some(i) = msg.find("expected struct ") {
+        let name_end = msg[i + 16..]
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .map_or(msg.len(), |j| i + 16 + j);
+        msg.replace_range(i..name_end, "expected a map of fields");
+    }
     if let Some(hint) = did_you_mean_from_serde(&msg) {
         msg.push_str(&format!(" (did you mean `{hint}`?)"));
     }
@@ -166,6 +301,26 @@ mod tests {
         );
         let m = explain_yaml_error("unknown field `zzzzzz`, expected `name`");
         assert!(!m.contains("did you mean"));
+    }
+
+    #[test]
+    fn nesting_check_skips_strings_and_comments() {
+        let deep = "[".repeat(200);
+        for ok in [
+            format!("a: \"{deep}\"\n"),
+            format!("a: '{deep}'\n"),
+            format!("a: 1 # {deep}\n"),
+            format!("a: \"\\\" {deep}\"\n"),
+            format!("a: [{}]\n", "[".repeat(100) + &"]".repeat(100)),
+        ] {
+            assert!(check_nesting(&ok, "f").is_ok(), "{ok}");
+        }
+        let Err(ScenarioError::Syntax { line, column, .. }) =
+            check_nesting(&format!("a: 1\nb: {deep}"), "f")
+        else {
+            panic!("200 levels must be refused");
+        };
+        assert_eq!((line, column), (2, 4 + limits::MAX_NESTING));
     }
 
     #[test]

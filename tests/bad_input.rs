@@ -1,0 +1,639 @@
+//! Bad input runs the real binary and must end in exit code 2 with one clear message on
+//! stderr (`error: ` + the file + `line:column` or the field path + what is allowed), nothing
+//! on stdout and no panic (DESIGN §6). Each case starts from [`BASE`], a small valid
+//! scenario, and changes exactly one thing in it.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A minimal valid scenario: one pool, one priority class, one Deployment and one Poisson
+/// stream of Jobs. Every test alters one piece of it with [`scenario_with`].
+const BASE: &str = "\
+apiVersion: kubesim/v1
+kind: Scenario
+metadata:
+  name: bad-input
+duration: 10m
+cluster:
+  nodePools:
+    - name: pool
+      count: 2
+      capacity: {cpu: 4, memory: 16Gi}
+priorityClasses:
+  - name: high
+    value: 1000
+workloads:
+  deployments:
+    - metadata:
+        name: web
+      spec:
+        replicas: 2
+        template:
+          spec:
+            containers:
+              - name: app
+                resources:
+                  requests: {cpu: 500m, memory: 512Mi}
+  jobs:
+    - metadata:
+        name: batch
+      spec:
+        template:
+          spec:
+            restartPolicy: Never
+            containers:
+              - name: work
+                resources:
+                  requests: {cpu: 1, memory: 1Gi}
+      simulation:
+        runTime: {constant: 30s}
+        arrivals: {poisson: 1/min}
+";
+
+/// The name every scenario file gets; messages must name it.
+const FILE: &str = "scenario.yaml";
+
+/// What "refused quickly" means for the size-limit cases: the work is milliseconds, the rest
+/// is process start-up on a busy test machine.
+const QUICK: Duration = Duration::from_secs(1);
+
+/// [`BASE`] with `from`, which must occur exactly once, replaced by `to`.
+fn scenario_with(from: &str, to: &str) -> String {
+    assert_eq!(
+        BASE.matches(from).count(),
+        1,
+        "`{from}` must occur exactly once in the base scenario"
+    );
+    BASE.replacen(from, to, 1)
+}
+
+/// 1-based line and column of the first occurrence of `needle` in `text`.
+fn position_of(text: &str, needle: &str) -> (usize, usize) {
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` is not in the scenario"));
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// What one run of the binary did.
+struct Outcome {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+/// A scratch folder holding one scenario file; the binary runs inside it, so that a run that
+/// wrongly succeeds writes nothing into the source tree.
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch {
+            dir: tempfile::tempdir().expect("create a temporary folder"),
+        }
+    }
+
+    /// Writes `contents` to [`FILE`] and returns its path.
+    fn write(&self, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(FILE);
+        std::fs::write(&path, contents).expect("write the scenario file");
+        path
+    }
+
+    fn out_dir(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    /// Runs `kubesim` with `args` in the scratch folder. On Linux the process's address
+    /// space is capped at 1 GiB, so that input which makes kubesim allocate gigabytes fails
+    /// the test instead of exhausting the machine.
+    fn kubesim<S: AsRef<OsStr>>(&self, args: &[S]) -> Outcome {
+        let exe = env!("CARGO_BIN_EXE_kubesim");
+        let mut cmd = if cfg!(target_os = "linux") {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
+                .arg(exe);
+            c
+        } else {
+            Command::new(exe)
+        };
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE");
+        let started = Instant::now();
+        let out = cmd.output().expect("start the kubesim binary");
+        Outcome {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            elapsed: started.elapsed(),
+        }
+    }
+
+    /// `kubesim run <file> --out <scratch>/out`.
+    fn run(&self, file: &Path) -> Outcome {
+        let out = self.out_dir();
+        self.kubesim(&[
+            OsStr::new("run"),
+            file.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ])
+    }
+
+    /// `kubesim validate <file>`.
+    fn validate(&self, file: &Path) -> Outcome {
+        self.kubesim(&[OsStr::new("validate"), file.as_os_str()])
+    }
+}
+
+/// Runs `kubesim run` on `contents` and checks the contract every bad input shares: exit code
+/// 2, one `error: ` line naming the file, empty stdout, no panic, no output folder. Returns
+/// the message.
+fn refused(contents: impl AsRef<[u8]>) -> String {
+    let scratch = Scratch::new();
+    let file = scratch.write(contents);
+    let outcome = scratch.run(&file);
+    let message = assert_refused(&outcome, Some(FILE));
+    assert!(
+        !scratch.out_dir().exists(),
+        "a refused scenario must not create the output folder"
+    );
+    message
+}
+
+/// The shared contract of a refusal; `names` is what the message must name (the file).
+fn assert_refused(outcome: &Outcome, names: Option<&str>) -> String {
+    let stderr = &outcome.stderr;
+    for text in [&outcome.stdout, stderr] {
+        assert!(
+            !text.contains("panicked") && !text.contains("RUST_BACKTRACE"),
+            "panic on bad input:\n{text}"
+        );
+    }
+    assert_eq!(
+        outcome.code,
+        Some(2),
+        "exit code must be 2 for bad input; stderr:\n{stderr}"
+    );
+    assert!(
+        outcome.stdout.is_empty(),
+        "stdout must be empty on bad input, got:\n{}",
+        outcome.stdout
+    );
+    assert!(
+        stderr.starts_with("error: "),
+        "stderr must start with `error: `:\n{stderr}"
+    );
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "stderr must be one message:\n{stderr}"
+    );
+    if let Some(name) = names {
+        assert!(
+            stderr.contains(name),
+            "the message must name `{name}`:\n{stderr}"
+        );
+    }
+    stderr.trim_end().to_string()
+}
+
+/// Asserts that the message points at `line:column` of the file.
+fn assert_at(message: &str, (line, column): (usize, usize)) {
+    let want = format!("{FILE}:{line}:{column}: ");
+    assert!(
+        message.contains(&want),
+        "the message must point at {want:?}:\n{message}"
+    );
+}
+
+/// Asserts that the message names the field `path` of the file.
+fn assert_field(message: &str, path: &str) {
+    let want = format!("{FILE}: {path}: ");
+    assert!(
+        message.contains(&want),
+        "the message must name the field {want:?}:\n{message}"
+    );
+}
+
+/// Asserts that the message contains every one of `parts`.
+fn assert_says(message: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(
+            message.contains(part),
+            "the message must say {part:?}:\n{message}"
+        );
+    }
+}
+
+/// Asserts that the run took less than [`QUICK`].
+fn assert_quick(outcome: &Outcome) {
+    assert!(
+        outcome.elapsed < QUICK,
+        "bad input must be refused quickly, took {:?}",
+        outcome.elapsed
+    );
+}
+
+#[test]
+fn base_scenario_is_valid() {
+    let scratch = Scratch::new();
+    let file = scratch.write(BASE);
+    let outcome = scratch.validate(&file);
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
+    assert!(outcome.stderr.is_empty(), "stderr:\n{}", outcome.stderr);
+}
+
+#[test]
+fn malformed_yaml_unclosed_bracket() {
+    let text = scenario_with(
+        "capacity: {cpu: 4, memory: 16Gi}",
+        "capacity: {cpu: 4, memory: 16Gi",
+    );
+    let m = refused(&text);
+    // libyaml notices on the next line that the mapping never closed.
+    let (line, _) = position_of(&text, "capacity:");
+    assert!(
+        m.contains(&format!("{FILE}:{}:", line + 1)),
+        "must point at the line after the unclosed `{{`:\n{m}"
+    );
+    assert_says(
+        &m,
+        &[
+            "expected ',' or '}'",
+            &format!("starts at line {line} column"),
+        ],
+    );
+}
+
+#[test]
+fn malformed_yaml_bad_indent() {
+    let text = scenario_with("      count: 2", "     count: 2");
+    let m = refused(&text);
+    assert_at(&m, position_of(&text, "count:"));
+}
+
+#[test]
+fn unknown_field_suggests_the_real_one() {
+    let text = scenario_with("replicas: 2", "replcas: 2");
+    let m = refused(&text);
+    assert_at(&m, position_of(&text, "replcas"));
+    assert_says(
+        &m,
+        &[
+            "workloads.deployments[0].spec",
+            "unknown field `replcas`",
+            "did you mean `replicas`",
+        ],
+    );
+}
+
+#[test]
+fn wrong_type_word_for_a_count() {
+    let text = scenario_with("count: 2", "count: three");
+    let m = refused(&text);
+    assert_at(&m, position_of(&text, "three"));
+    assert_says(
+        &m,
+        &["cluster.nodePools[0].count", "\"three\"", "whole number"],
+    );
+}
+
+#[test]
+fn wrong_type_list_where_a_map_is_expected() {
+    let text = scenario_with(
+        "capacity: {cpu: 4, memory: 16Gi}",
+        "capacity: [cpu, memory]",
+    );
+    let m = refused(&text);
+    assert_at(&m, position_of(&text, "[cpu"));
+    assert_says(
+        &m,
+        &[
+            "cluster.nodePools[0].capacity",
+            "sequence",
+            "expected a map",
+        ],
+    );
+}
+
+#[test]
+fn zero_cpu_capacity() {
+    let m = refused(scenario_with(
+        "{cpu: 4, memory: 16Gi}",
+        "{cpu: 0, memory: 16Gi}",
+    ));
+    assert_field(&m, "cluster.nodePools[0].capacity.cpu");
+    assert_says(&m, &["above zero", "cpu: 4"]);
+}
+
+#[test]
+fn negative_cpu_capacity() {
+    let m = refused(scenario_with(
+        "{cpu: 4, memory: 16Gi}",
+        "{cpu: -2, memory: 16Gi}",
+    ));
+    assert_field(&m, "cluster.nodePools[0].capacity.cpu");
+    assert_says(&m, &["`-2`", "negative", ">= 0"]);
+}
+
+#[test]
+fn unparsable_quantity_suggests_binary_and_decimal_suffixes() {
+    let text = scenario_with("memory: 16Gi", "memory: 2GB");
+    let m = refused(&text);
+    assert_at(&m, position_of(&text, "2GB"));
+    assert_says(
+        &m,
+        &[
+            "cluster.nodePools[0].capacity.memory",
+            "`2GB`",
+            "`Gi`",
+            "`G`",
+        ],
+    );
+}
+
+#[test]
+fn unparsable_duration() {
+    let text = scenario_with("duration: 10m", "duration: 10 minutes");
+    let m = refused(&text);
+    assert_at(&m, position_of(&text, "10 minutes"));
+    assert_says(&m, &["duration", "`10 minutes`", "1h30m"]);
+}
+
+#[test]
+fn bare_number_duration_needs_a_unit() {
+    let text = scenario_with("duration: 10m", "duration: 600");
+    let m = refused(&text);
+    assert_at(&m, position_of(&text, "600"));
+    assert_says(&m, &["duration", "600s"]);
+}
+
+#[test]
+fn empty_file() {
+    let m = refused("");
+    assert_at(&m, (1, 1));
+    assert_says(&m, &["empty", "apiVersion: kubesim/v1"]);
+}
+
+#[test]
+fn only_comments_and_whitespace() {
+    let m = refused("# a scenario, one day\n\n   \n\t\n  # nothing yet\n");
+    assert_at(&m, (1, 1));
+    assert_says(&m, &["empty", "apiVersion: kubesim/v1"]);
+}
+
+#[test]
+fn missing_file() {
+    let scratch = Scratch::new();
+    let file = scratch.dir.path().join("no-such-scenario.yaml");
+    let outcome = scratch.run(&file);
+    let m = assert_refused(&outcome, Some("no-such-scenario.yaml"));
+    assert_says(&m, &["cannot read"]);
+}
+
+#[test]
+fn billion_replicas_hit_the_limit_quickly() {
+    let scratch = Scratch::new();
+    let file = scratch.write(scenario_with("replicas: 2", "replicas: 1000000000"));
+    let outcome = scratch.run(&file);
+    let m = assert_refused(&outcome, Some(FILE));
+    assert_quick(&outcome);
+    assert_field(&m, "workloads.deployments[0].spec.replicas");
+    assert_says(&m, &["1000000000", "limit of 1000000"]);
+}
+
+/// Nine levels of ten aliases each: a billion leaves if anything expanded them.
+fn alias_bomb(indent: &str) -> String {
+    let mut text =
+        format!("{indent}l0: &l0 [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+    for level in 1..=9 {
+        let prev = format!("*l{}", level - 1);
+        let items = [prev.as_str(); 10].join(",");
+        text.push_str(&format!("{indent}l{level}: &l{level} [{items}]\n"));
+    }
+    text
+}
+
+#[test]
+fn alias_bomb_document() {
+    let scratch = Scratch::new();
+    let file = scratch.write(alias_bomb(""));
+    let outcome = scratch.run(&file);
+    assert_refused(&outcome, Some(FILE));
+    assert_quick(&outcome);
+}
+
+#[test]
+fn alias_bomb_used_in_a_typed_field() {
+    // The anchors sit in annotations (accepted, not modelled); the last one is then used
+    // where labels belong.
+    let bomb = alias_bomb("          ");
+    let text = scenario_with(
+        "        name: web\n      spec:\n        replicas: 2\n        template:\n",
+        &format!(
+            "        name: web\n        annotations:\n{bomb}      spec:\n        replicas: 2\n\
+             \x20       template:\n          metadata:\n            labels: *l9\n"
+        ),
+    );
+    let scratch = Scratch::new();
+    let file = scratch.write(&text);
+    let outcome = scratch.run(&file);
+    let m = assert_refused(&outcome, Some(FILE));
+    assert_quick(&outcome);
+    // serde_yaml reports where the aliased value is written (the anchor), not the alias.
+    assert_at(&m, position_of(&text, "&l9"));
+    assert_says(&m, &["spec.template.metadata.labels", "expected a map"]);
+}
+
+#[test]
+fn deep_nesting_of_brackets() {
+    let text = scenario_with(
+        "  name: bad-input\n",
+        &format!("  name: bad-input\n  description: {}\n", "[".repeat(10_000)),
+    );
+    let scratch = Scratch::new();
+    let file = scratch.write(&text);
+    let outcome = scratch.run(&file);
+    let m = assert_refused(&outcome, Some(FILE));
+    assert_quick(&outcome);
+    assert_says(&m, &["nests", "128 levels"]);
+}
+
+#[test]
+fn deep_nesting_of_maps_where_anything_is_accepted() {
+    // Annotations are skipped without being read, so only the nesting check stands between
+    // this and a parser that slows down with every level.
+    let text = scenario_with(
+        "        name: web\n",
+        &format!(
+            "        name: web\n        annotations: {}x{}\n",
+            "{a: ".repeat(10_000),
+            "}".repeat(10_000)
+        ),
+    );
+    let scratch = Scratch::new();
+    let file = scratch.write(&text);
+    let outcome = scratch.run(&file);
+    let m = assert_refused(&outcome, Some(FILE));
+    assert_quick(&outcome);
+    let (line, _) = position_of(&text, "annotations:");
+    assert!(m.contains(&format!("{FILE}:{line}:")), "{m}");
+    assert_says(&m, &["nests", "128 levels"]);
+}
+
+#[test]
+fn unknown_resource_name() {
+    let m = refused(scenario_with(
+        "{cpu: 500m, memory: 512Mi}",
+        "{cpus: 1, memory: 512Mi}",
+    ));
+    assert_field(
+        &m,
+        "workloads.deployments[0].spec.template.spec.containers[0].resources.requests.cpus",
+    );
+    assert_says(
+        &m,
+        &["unknown resource `cpus`", "did you mean `cpu`", "memory"],
+    );
+}
+
+#[test]
+fn unknown_taint_effect_lists_the_allowed_ones() {
+    let text = scenario_with(
+        "      capacity: {cpu: 4, memory: 16Gi}\n",
+        "      capacity: {cpu: 4, memory: 16Gi}\n      taints: [{key: dedicated, effect: Evict}]\n",
+    );
+    let m = refused(&text);
+    assert_at(&m, position_of(&text, "Evict"));
+    assert_says(
+        &m,
+        &[
+            "cluster.nodePools[0].taints[0].effect",
+            "`Evict`",
+            "`NoSchedule`",
+            "`PreferNoSchedule`",
+            "`NoExecute`",
+        ],
+    );
+}
+
+#[test]
+fn poisson_stream_without_duration_or_limit() {
+    let m = refused(scenario_with("duration: 10m\n", ""));
+    assert_field(&m, "duration");
+    assert_says(
+        &m,
+        &[
+            "workloads.jobs[0].simulation.arrivals",
+            "set the scenario's `duration`",
+            "`limit`",
+        ],
+    );
+}
+
+#[test]
+fn node_name_of_a_node_that_does_not_exist() {
+    let m = refused(scenario_with(
+        "            restartPolicy: Never\n",
+        "            restartPolicy: Never\n            nodeName: ghost-0\n",
+    ));
+    assert_field(&m, "workloads.jobs[0].spec.template.spec.nodeName");
+    assert_says(&m, &["`ghost-0`", "`pool-0`"]);
+}
+
+#[test]
+fn unknown_priority_class() {
+    let m = refused(scenario_with(
+        "            restartPolicy: Never\n",
+        "            restartPolicy: Never\n            priorityClassName: urgent\n",
+    ));
+    assert_field(&m, "workloads.jobs[0].spec.template.spec.priorityClassName");
+    assert_says(&m, &["`urgent`", "high"]);
+}
+
+#[test]
+fn job_with_restart_policy_always() {
+    let m = refused(scenario_with(
+        "restartPolicy: Never",
+        "restartPolicy: Always",
+    ));
+    assert_field(&m, "workloads.jobs[0].spec.template.spec.restartPolicy");
+    assert_says(&m, &["`OnFailure`", "`Never`"]);
+}
+
+#[test]
+fn command_line_duration_that_is_not_a_duration() {
+    let scratch = Scratch::new();
+    let file = scratch.write(BASE);
+    let out = scratch.out_dir();
+    let outcome = scratch.kubesim(&[
+        OsStr::new("run"),
+        file.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--duration".as_ref(),
+        "abc".as_ref(),
+    ]);
+    let m = assert_refused(&outcome, Some("--duration"));
+    assert_says(&m, &["`abc`", "30s"]);
+    assert!(
+        !out.exists(),
+        "a refused run must not create the output folder"
+    );
+}
+
+#[test]
+fn file_that_is_not_utf8() {
+    let mut bytes = BASE.as_bytes().to_vec();
+    let (line, column) = position_of(BASE, "bad-input");
+    let at = BASE.find("bad-input").expect("the base names the scenario");
+    bytes[at] = 0xff;
+    let m = refused(bytes);
+    assert_at(&m, (line, column));
+    assert_says(&m, &["not UTF-8", "0xff"]);
+}
+
+#[test]
+fn validate_refuses_a_bad_file_like_run() {
+    let text = scenario_with("replicas: 2", "replcas: 2");
+    let scratch = Scratch::new();
+    let file = scratch.write(&text);
+    let validated = scratch.validate(&file);
+    let m = assert_refused(&validated, Some(FILE));
+    assert_says(&m, &["did you mean `replicas`"]);
+    let ran = scratch.run(&file);
+    assert_eq!(
+        ran.stderr, validated.stderr,
+        "run and validate give the same message"
+    );
+}
+
+#[test]
+fn validate_accepts_the_quickstart() {
+    let quickstart = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.yaml");
+    let scratch = Scratch::new();
+    let outcome = scratch.validate(&quickstart);
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
+    assert!(
+        outcome.stdout.contains("valid scenario `quickstart`"),
+        "stdout:\n{}",
+        outcome.stdout
+    );
+    assert!(
+        !outcome.stderr.contains("error"),
+        "stderr:\n{}",
+        outcome.stderr
+    );
+}
