@@ -637,3 +637,72 @@ fn validate_accepts_the_quickstart() {
         outcome.stderr
     );
 }
+
+#[test]
+fn workload_name_that_collides_with_a_job_streams_pod_names() {
+    // Stream `batch` names its Jobs batch-0, batch-1, …: a Deployment `batch-1` would share
+    // pod names (batch-1-0) with them.
+    let m = refused(scenario_with(
+        "        name: web\n",
+        "        name: batch-1\n",
+    ));
+    assert_field(&m, "workloads.deployments[0].metadata.name");
+    assert_says(&m, &["`batch-1`", "`batch`", "rename"]);
+}
+
+#[test]
+fn pinned_deployment_without_duration() {
+    let text = scenario_with(
+        "            containers:\n              - name: app\n",
+        "            nodeName: pool-0\n            containers:\n              - name: app\n",
+    )
+    .replace("duration: 10m\n", "")
+    .replace("        arrivals: {poisson: 1/min}\n", "");
+    let m = refused(text);
+    assert_field(&m, "duration");
+    assert_says(&m, &["nodeName", "`duration`"]);
+}
+
+#[test]
+fn reserved_node_label() {
+    let m = refused(scenario_with(
+        "      count: 2\n",
+        "      count: 2\n      labels: {topology.kubernetes.io/zone: z1}\n",
+    ));
+    assert_field(
+        &m,
+        "cluster.nodePools[0].labels.topology.kubernetes.io/zone",
+    );
+    assert_says(&m, &["zones"]);
+}
+
+#[test]
+fn invalid_namespace() {
+    let m = refused(scenario_with(
+        "        name: web\n",
+        "        name: web\n        namespace: Prod_Team\n",
+    ));
+    assert_field(&m, "workloads.deployments[0].metadata.namespace");
+    assert_says(&m, &["lowercase"]);
+}
+
+#[test]
+fn command_line_duration_goes_through_the_same_checks() {
+    // The scenario's warmup must be shorter than the duration, also when --duration sets it.
+    let s = Scratch::new();
+    let path = s.write(scenario_with(
+        "duration: 10m\n",
+        "duration: 10m\nmetrics: {warmup: 5m}\n",
+    ));
+    let out = s.out_dir();
+    let o = s.kubesim(&[
+        OsStr::new("run"),
+        path.as_os_str(),
+        OsStr::new("--out"),
+        out.as_os_str(),
+        OsStr::new("--duration"),
+        OsStr::new("2m"),
+    ]);
+    let m = assert_refused(&o, Some(FILE));
+    assert_field(&m, "metrics.warmup");
+}

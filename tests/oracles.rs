@@ -110,7 +110,7 @@ workloads:
 /// A pinned pod that fits bypasses the scheduler and runs on its node.
 #[test]
 fn pinned_pod_that_fits_runs_there() {
-    let text = header("pinned-ok", "")
+    let text = header("pinned-ok", "duration: 1m")
         + r#"
 cluster:
   nodePools:
@@ -479,4 +479,65 @@ workloads:
     assert_eq!(first("reason", "on-noexecute"), "TaintToleration");
     assert_eq!(first("zone", "on-noexecute"), "");
     assert_eq!(first("node", "on-noexecute"), "hard-0");
+}
+
+/// A Job without completions is a work queue: `parallelism` pods start together and, once
+/// one has succeeded, no new pods start; the Job completes when none is left running.
+#[test]
+fn work_queue_job() {
+    let text = header("wq", "")
+        + r#"
+cluster:
+  nodePools:
+    - {name: n, count: 1, capacity: {cpu: 8, memory: 8Gi}}
+workloads:
+  jobs:
+    - metadata: {name: q}
+      spec:
+        parallelism: 3
+        template:
+          spec:
+            containers: [{name: a, resources: {requests: {cpu: 1}}}]
+      simulation:
+        runTime: {uniform: {min: 10s, max: 20s}}
+        startupDelay: 0s
+"#;
+    let (_, o) = run_checked(&text);
+    assert_eq!(o.cluster.pods.len(), 3);
+    assert_eq!(o.cluster.count(PodPhase::Succeeded), 3);
+    let last = o
+        .cluster
+        .pods
+        .iter()
+        .map(|p| p.finished.expect("ended"))
+        .max();
+    assert_eq!(o.recorder.job_turnaround, vec![last.expect("pods")]);
+}
+
+/// Drawn requests stand for the containers' requests: a left-out memory request scores
+/// with the 200 MiB default, and the template's pod overhead is added.
+#[test]
+fn drawn_requests_get_scoring_defaults_and_overhead() {
+    let text = header("draw", "")
+        + r#"
+cluster:
+  nodePools:
+    - {name: n, count: 1, capacity: {cpu: 8, memory: 8Gi}}
+workloads:
+  jobs:
+    - metadata: {name: j}
+      spec:
+        template:
+          spec:
+            overhead: {cpu: 250m}
+            containers: [{name: a}]
+      simulation:
+        runTime: 10s
+        requestChoice: [{requests: {cpu: 1}}]
+"#;
+    let (_, o) = run_checked(&text);
+    let p = &o.cluster.pods[0];
+    assert_eq!(p.requests.0[0], 1250);
+    assert_eq!(p.requests.0[1], 0);
+    assert_eq!(p.nonzero_requests, [1250, 200 * 1024 * 1024]);
 }

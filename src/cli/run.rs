@@ -49,17 +49,21 @@ impl Progress for Bar {
 
 /// Loads, runs and reports.
 pub fn run(args: &RunArgs) -> Result<(), Error> {
-    let mut scenario = crate::scenario::load(&args.scenario)?;
-    if let Some(seed) = args.seed {
-        scenario.seed = seed;
-    }
-    if let Some(d) = &args.duration {
-        let d = SimDuration::parse(d).map_err(|m| Error::Usage(format!("--duration: {m}")))?;
-        if d.as_nanos() == 0 {
-            return Err(Error::Usage("--duration: must be more than 0s".into()));
+    let duration = match &args.duration {
+        Some(d) => {
+            let d = SimDuration::parse(d).map_err(|m| Error::Usage(format!("--duration: {m}")))?;
+            if d.as_nanos() == 0 {
+                return Err(Error::Usage("--duration: must be more than 0s".into()));
+            }
+            Some(d)
         }
-        scenario.duration = Some(d.as_nanos());
-    }
+        None => None,
+    };
+    let overrides = crate::scenario::Overrides {
+        seed: args.seed,
+        duration,
+    };
+    let scenario = crate::scenario::load_with(&args.scenario, overrides)?;
     if !args.quiet {
         for w in &scenario.warnings {
             eprintln!("note: {w}");

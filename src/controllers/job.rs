@@ -159,7 +159,8 @@ impl JobController {
     }
 
     /// Creates the pods Job `id` needs now: `min(parallelism, completions − succeeded)`
-    /// active at once.
+    /// active at once; a work-queue Job (no completions) runs `parallelism` pods until one
+    /// succeeds, then no more.
     pub fn sync(&mut self, ctx: &mut Ctx, id: JobId) -> io::Result<()> {
         let job = &mut self.jobs[id.index()];
         job.sync_pending = false;
@@ -175,7 +176,11 @@ impl JobController {
         else {
             return Ok(());
         };
-        let want = parallelism.min(completions - job.succeeded) as usize;
+        let want = match completions {
+            Some(c) => parallelism.min(c - job.succeeded),
+            None if job.succeeded == 0 => parallelism,
+            None => 0,
+        } as usize;
         while job.active.len() < want {
             let ordinal = ctx.cluster.owners[job.owner as usize].pods_created;
             let mut rng = job.pod_key.rng_at(u64::from(ordinal));
@@ -200,7 +205,11 @@ impl JobController {
         else {
             return Ok(());
         };
-        if job.succeeded >= completions && !job.done {
+        let complete = match completions {
+            Some(c) => job.succeeded >= c,
+            None => job.active.is_empty(),
+        };
+        if complete && !job.done {
             job.done = true;
             let (w, created) = (job.workload, job.created);
             ctx.rec.job_ended(w, true, created, ctx.now - created);

@@ -66,6 +66,7 @@ pub fn draw_requests(model: &RequestModel, rng: &mut StreamRng) -> (Resources, [
             base,
             base_nonzero,
             draws,
+            overhead,
         } => {
             let (mut r, mut nz) = (*base, *base_nonzero);
             for (slot, d) in draws {
@@ -76,7 +77,8 @@ pub fn draw_requests(model: &RequestModel, rng: &mut StreamRng) -> (Resources, [
                 } else {
                     x.ceil()
                 };
-                let v = v.min(crate::scenario::limits::MAX_RESOURCE_AMOUNT as f64) as i64;
+                let max = crate::scenario::limits::MAX_RESOURCE_AMOUNT;
+                let v = (v.min(max as f64) as i64 + overhead.0[*slot]).min(max);
                 r.0[*slot] = v;
                 match *slot {
                     CPU => nz[0] = v,
@@ -88,8 +90,7 @@ pub fn draw_requests(model: &RequestModel, rng: &mut StreamRng) -> (Resources, [
         }
         RequestModel::Choice { options, pick } => {
             let i = (pick.sample(rng) as usize).min(options.len() - 1);
-            let r = options[i];
-            (r, [r.0[CPU], r.0[MEMORY]])
+            options[i]
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Documented size limits. A scenario past one is refused with a message before anything
 //! is allocated for it, so that absurd input never becomes an out-of-memory.
 
-/// Largest scenario file read.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest scenario file read. Parsing holds the whole document in memory (about 100 bytes
+/// per list entry), so this cap also bounds what a file can make the parser allocate;
+/// long lists of arrival times belong in a CSV file instead.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 /// Most nodes in a cluster.
 pub const MAX_NODES: u64 = 100_000;
 /// Most replicas of one Deployment.
@@ -18,7 +20,8 @@ pub const MAX_SAMPLES: u64 = 10_000_000;
 pub const MAX_RESOURCE_AMOUNT: i64 = 1 << 46;
 /// Longest simulated span: 100 years.
 pub const MAX_DURATION_NANOS: u64 = 100 * 365 * 24 * 3600 * 1_000_000_000;
-/// Most entries (zones, taints, labels, tolerations, containers, arrival times…) in one list.
+/// Most entries in one list (zones, taints, tolerations, containers, arrival times…);
+/// maps such as labels are bounded by the file size.
 pub const MAX_LIST: usize = 1_000_000;
 /// Deepest nesting of YAML flow collections (`[`, `{`); serde's own recursion limit is 128.
 pub const MAX_NESTING: usize = 128;

@@ -52,8 +52,23 @@ pub enum ScenarioError {
     },
 }
 
+/// Command-line values that replace the scenario's own. They are applied before
+/// validation, so every check (limits, warmup, expected pod count) sees them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Overrides {
+    /// Replaces `seed`.
+    pub seed: Option<u64>,
+    /// Replaces `duration`.
+    pub duration: Option<units::SimDuration>,
+}
+
 /// Reads, parses and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_with(path, Overrides::default())
+}
+
+/// [`load`] with command-line overrides.
+pub fn load_with(path: &Path, overrides: Overrides) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
     let read_err = |reason: String| ScenarioError::Read {
         file: file.clone(),
@@ -93,12 +108,22 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         }
     };
     let base_dir = path.parent().unwrap_or(Path::new("."));
-    load_str(&text, &file, base_dir)
+    load_str_with(&text, &file, base_dir, overrides)
 }
 
 /// Parses and validates scenario text. `file` names it in messages; `base_dir` resolves
 /// relative paths inside it (arrival CSVs).
 pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, ScenarioError> {
+    load_str_with(text, file, base_dir, Overrides::default())
+}
+
+/// [`load_str`] with command-line overrides.
+pub fn load_str_with(
+    text: &str,
+    file: &str,
+    base_dir: &Path,
+    overrides: Overrides,
+) -> Result<Scenario, ScenarioError> {
     let blank = |l: &str| {
         let l = l.trim();
         l.is_empty() || l.starts_with('#')
@@ -113,7 +138,9 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Sce
                 .into(),
         });
     }
-    let doc: schema::ScenarioDoc = parse_yaml(text, file)?;
+    let mut doc: schema::ScenarioDoc = parse_yaml(text, file)?;
+    doc.seed = overrides.seed.or(doc.seed);
+    doc.duration = overrides.duration.or(doc.duration);
     let hash = Sha256::digest(text.as_bytes());
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
     validate::validate(doc, file, base_dir, hex)

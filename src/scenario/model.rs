@@ -58,8 +58,9 @@ pub enum WorkloadKind {
     },
     /// Pods that run to completion, as one Job or a stream of Jobs.
     Job {
-        /// Successful pods a Job needs.
-        completions: u32,
+        /// Successful pods a Job needs; `None` makes it a work queue: `parallelism` pods,
+        /// and the Job is done once one has succeeded and none is left running.
+        completions: Option<u32>,
         /// Pods a Job runs at once.
         parallelism: u32,
         /// Failed pods tolerated before a Job fails.
@@ -103,7 +104,7 @@ pub enum RequestModel {
         nonzero: [i64; 2],
     },
     /// Drawn per Job: each listed slot from its distribution (cpu in cores, others in base
-    /// units); unlisted slots from `base`.
+    /// units) plus the pod overhead; unlisted slots from `base`.
     PerResource {
         /// Template requests for unlisted slots.
         base: Resources,
@@ -111,11 +112,13 @@ pub enum RequestModel {
         base_nonzero: [i64; 2],
         /// Drawn slots.
         draws: Vec<(usize, Distribution)>,
+        /// The template's pod overhead, added to drawn slots.
+        overhead: Resources,
     },
     /// One of several vectors, by weight, per Job.
     Choice {
-        /// The vectors.
-        options: Vec<Resources>,
+        /// The vectors (overhead included) with their non-zero cpu and memory.
+        options: Vec<(Resources, [i64; 2])>,
         /// Index distribution over `options`.
         pick: Distribution,
     },

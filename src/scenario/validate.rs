@@ -114,7 +114,7 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
     }
 
     let (pools, nodes, zones) = cluster(&mut cx, &doc.cluster)?;
-    let classes = priority_classes(&cx, &doc.priority_classes)?;
+    let classes = priority_classes(&mut cx, &doc.priority_classes)?;
 
     let mut names = BTreeSet::new();
     let mut templates = Vec::new();
@@ -124,6 +124,15 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         let path = format!("workloads.deployments[{i}]");
         let w = deployment(&mut cx, &path, d, &classes, &nodes, &mut templates)?;
         unique_name(&cx, &path, &mut names, &w.name)?;
+        if duration.is_none() && templates[w.template as usize].node_name.is_some() {
+            return cx.err(
+                "duration",
+                format!(
+                    "{path} pins its pods with nodeName; if the node rejects them the ReplicaSet \
+                     replaces them forever, so the scenario needs a `duration`"
+                ),
+            );
+        }
         if let WorkloadKind::Deployment { replicas } = w.kind {
             expected_pods += f64::from(replicas);
         }
@@ -144,6 +153,7 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         expected_pods += pods;
         workloads.push(w);
     }
+    check_pod_name_collisions(&cx, &doc.workloads)?;
     if expected_pods > MAX_PODS as f64 {
         return cx.err(
             "workloads",
@@ -203,12 +213,62 @@ fn unique_name(cx: &Ctx, path: &str, names: &mut BTreeSet<String>, name: &str) -
     Ok(())
 }
 
+/// Pods are named `<owner>-<n>` and the Jobs of a stream `S` are `S-<k>`, so a workload
+/// called `S-<k>` would share pod names with stream `S`: refuse it.
+fn check_pod_name_collisions(cx: &Ctx, w: &WorkloadsDoc) -> R<()> {
+    let streams: Vec<&str> = w
+        .jobs
+        .iter()
+        .filter(|j| j.simulation.arrivals.is_some())
+        .map(|j| j.metadata.name.as_str())
+        .collect();
+    let all = w
+        .deployments
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (format!("workloads.deployments[{i}]"), &d.metadata.name))
+        .chain(
+            w.jobs
+                .iter()
+                .enumerate()
+                .map(|(i, j)| (format!("workloads.jobs[{i}]"), &j.metadata.name)),
+        );
+    for (path, name) in all {
+        for s in &streams {
+            let numbered = name
+                .strip_prefix(s)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_digit()));
+            if numbered {
+                return cx.err(
+                    format!("{path}.metadata.name"),
+                    format!(
+                        "`{name}` would share pod names with the Jobs of stream `{s}` (named {s}-<k>); rename one"
+                    ),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_list<T>(cx: &Ctx, path: &str, list: &[T]) -> R<()> {
     if list.len() > MAX_LIST {
         return cx.err(path, format!("more than {MAX_LIST} entries"));
     }
     Ok(())
 }
+
+/// Node labels kubesim sets, and what to write instead.
+const RESERVED_LABELS: [(&str, &str); 4] = [
+    ("kubernetes.io/hostname", "nodes are named <pool>-<index>"),
+    ("topology.kubernetes.io/zone", "list the pool's `zones`"),
+    (
+        "node.kubernetes.io/instance-type",
+        "set the pool's `instanceType`",
+    ),
+    ("kubesim.io/pool", "it is the pool's `name`"),
+];
 
 const STANDARD_RESOURCES: [&str; 4] = ["cpu", "memory", "ephemeral-storage", "pods"];
 
@@ -299,6 +359,14 @@ fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<Str
     for (pi, p) in c.node_pools.iter().enumerate() {
         let path = format!("cluster.nodePools[{pi}]");
         check_name(cx, &format!("{path}.name"), &p.name)?;
+        for (key, instead) in RESERVED_LABELS {
+            if p.labels.contains_key(key) {
+                return cx.err(
+                    format!("{path}.labels.{key}"),
+                    format!("kubesim sets this well-known label itself; {instead}"),
+                );
+            }
+        }
         if !pool_names.insert(p.name.clone()) {
             return cx.err(
                 format!("{path}.name"),
@@ -426,7 +494,7 @@ struct Classes {
     default: i32,
 }
 
-fn priority_classes(cx: &Ctx, list: &[PriorityClassDoc]) -> R<Classes> {
+fn priority_classes(cx: &mut Ctx, list: &[PriorityClassDoc]) -> R<Classes> {
     let mut values: BTreeMap<String, i32> = BUILTIN_PRIORITY_CLASSES
         .iter()
         .map(|(n, v)| (n.to_string(), *v))
@@ -453,6 +521,9 @@ fn priority_classes(cx: &Ctx, list: &[PriorityClassDoc]) -> R<Classes> {
                 format!("{path}.value"),
                 format!("must be at most {MAX_USER_PRIORITY} (higher values are reserved for system classes)"),
             );
+        }
+        if c.preemption_policy.is_some() {
+            cx.unmodelled("priorityClasses[]", "preemptionPolicy");
         }
         if c.global_default {
             if seen_default {
@@ -590,9 +661,11 @@ fn job(
     )?;
     check_name(cx, &format!("{path}.metadata.name"), &j.metadata.name)?;
     let spec = &j.spec;
-    let completions = spec.completions.unwrap_or(1);
     let parallelism = spec.parallelism.unwrap_or(1);
-    for (field, v) in [("completions", completions), ("parallelism", parallelism)] {
+    for (field, v) in [
+        ("completions", spec.completions.unwrap_or(1)),
+        ("parallelism", parallelism),
+    ] {
         if v == 0 || v > MAX_COMPLETIONS {
             return cx.err(
                 format!("{path}.spec.{field}"),
@@ -643,7 +716,13 @@ fn job(
     let sim = &j.simulation;
     let spath = format!("{path}.simulation");
     let run_time = duration_dist(cx, &format!("{spath}.runTime"), &sim.run_time)?;
-    let requests = job_requests(cx, &spath, sim, requests)?;
+    let (overhead, _) = resource_map(
+        cx,
+        &format!("{tpath}.spec.overhead"),
+        &spec.template.spec.overhead,
+        false,
+    )?;
+    let requests = job_requests(cx, &spath, sim, requests, overhead)?;
     let (arrivals, jobs) = match &sim.arrivals {
         None => (None, 1.0),
         Some(a) => {
@@ -654,7 +733,7 @@ fn job(
     let w = Workload {
         name: j.metadata.name.clone(),
         kind: WorkloadKind::Job {
-            completions: completions as u32,
+            completions: spec.completions.map(|c| c as u32),
             parallelism: parallelism as u32,
             backoff_limit: backoff_limit as u32,
             arrivals,
@@ -665,14 +744,20 @@ fn job(
         startup_delay: startup_delay(cx, &spath, sim.startup_delay.as_ref())?,
         run_time: Some(run_time),
     };
-    Ok((w, jobs * completions as f64))
+    // A work-queue Job (no completions) runs up to `parallelism` pods.
+    let per_job = spec.completions.unwrap_or(parallelism) as f64;
+    Ok((w, jobs * per_job))
 }
 
+/// A Job's request model. Drawn requests stand for the containers' requests: cpu or memory
+/// left out get the scheduler's non-zero defaults for scoring, as a container without a
+/// request does, and the template's pod overhead is added on top.
 fn job_requests(
     cx: &mut Ctx,
     spath: &str,
     sim: &JobSimDoc,
     (base, base_nonzero): (Resources, [i64; 2]),
+    overhead: Resources,
 ) -> R<RequestModel> {
     match (&sim.request_choice, sim.requests.is_empty()) {
         (Some(_), false) => cx.err(
@@ -688,12 +773,20 @@ fn job_requests(
             let mut weighted = Vec::new();
             for (i, c) in choice.iter().enumerate() {
                 let p = format!("{spath}.requestChoice[{i}]");
-                let (r, _) = resource_map(cx, &format!("{p}.requests"), &c.requests, false)?;
+                let (mut r, _) = resource_map(cx, &format!("{p}.requests"), &c.requests, false)?;
                 let w = c.weight.unwrap_or(1.0);
                 if !w.is_finite() || w < 0.0 {
                     return cx.err(format!("{p}.weight"), "must be a number >= 0");
                 }
-                options.push(r);
+                let single = ContainerRequests {
+                    requests: r,
+                    has_cpu: c.requests.contains_key("cpu"),
+                    has_memory: c.requests.contains_key("memory"),
+                    sidecar: false,
+                };
+                let (with_overhead, nonzero) = pod_requests(&[single], &[], &overhead);
+                r = with_overhead;
+                options.push((r, nonzero));
                 weighted.push(super::dist::Weighted { value: i as f64, weight: w });
             }
             let pick = DistSpec::Choice(weighted)
@@ -720,6 +813,7 @@ fn job_requests(
                 base,
                 base_nonzero,
                 draws,
+                overhead,
             })
         }
         (None, true) => Ok(RequestModel::Fixed {
@@ -888,6 +982,13 @@ fn template(
 ) -> R<(PodTemplate, (Resources, [i64; 2]))> {
     if meta.annotations.is_some() {
         cx.unmodelled("metadata", "annotations");
+    }
+    if let Some(ns) = &meta.namespace {
+        let p = format!(
+            "{}.metadata.namespace",
+            path.trim_end_matches(".spec.template")
+        );
+        check_name(cx, &p, ns)?;
     }
     let labels: BTreeMap<String, String> = t
         .metadata
