@@ -706,3 +706,16 @@ fn command_line_duration_goes_through_the_same_checks() {
     let m = assert_refused(&o, Some(FILE));
     assert_field(&m, "metrics.warmup");
 }
+
+#[test]
+fn node_name_of_a_node_that_joins_later() {
+    let m = refused(scenario_with(
+        "      capacity: {cpu: 4, memory: 16Gi}\n",
+        "      capacity: {cpu: 4, memory: 16Gi}\n    - {name: late, count: 1, capacity: {cpu: 4, memory: 16Gi}, addedAt: 5m}\n",
+    ).replace(
+        "            containers:\n              - name: app\n",
+        "            nodeName: late-0\n            containers:\n              - name: app\n",
+    ));
+    assert_field(&m, "workloads.deployments[0].spec.template.spec.nodeName");
+    assert_says(&m, &["`late-0`", "later"]);
+}

@@ -15,6 +15,7 @@ struct Pool {
     mem_gi: u32,
     max_pods: u32,
     tainted: bool,
+    added_at_s: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -37,15 +38,22 @@ struct JobStream {
 }
 
 fn pool() -> impl Strategy<Value = Pool> {
-    (1u32..6, 1u32..16, 1u32..32, 1u32..12, any::<bool>()).prop_map(
-        |(count, cpu, mem_gi, max_pods, tainted)| Pool {
+    (
+        1u32..6,
+        1u32..16,
+        1u32..32,
+        1u32..12,
+        any::<bool>(),
+        prop::option::weighted(0.3, 1u32..900),
+    )
+        .prop_map(|(count, cpu, mem_gi, max_pods, tainted, added_at)| Pool {
             count,
             cpu,
             mem_gi,
             max_pods,
             tainted,
-        },
-    )
+            added_at_s: added_at.unwrap_or(0),
+        })
 }
 
 fn deploy() -> impl Strategy<Value = Deploy> {
@@ -97,6 +105,10 @@ fn render(seed: u64, pools: &[Pool], deploys: &[Deploy], jobs: &[JobStream]) -> 
         );
         if p.tainted {
             y += "      taints: [{key: dedicated, value: batch, effect: NoSchedule}]\n";
+        }
+        // Pinned pods name nodes of the first pool, which must be there from the start.
+        if i > 0 && p.added_at_s > 0 {
+            y += &format!("      addedAt: {}s\n", p.added_at_s);
         }
     }
     // Pinned pods name a node of the first pool.

@@ -541,3 +541,46 @@ workloads:
     assert_eq!(p.requests.0[1], 0);
     assert_eq!(p.nonzero_requests, [1250, 200 * 1024 * 1024]);
 }
+
+/// A pool that joins later: pods that fit nowhere wait, and are bound the moment its nodes
+/// are added (the scheduler retries every waiting pod on a node addition). Node-hours
+/// count each pool from when it joined: 1 node × 120 s + 2 nodes × 60 s = 240 s.
+#[test]
+fn pool_added_later_unblocks_pending_pods() {
+    let text = header("added", "duration: 120s")
+        + r#"
+cluster:
+  nodePools:
+    - {name: small, count: 1, capacity: {cpu: 1, memory: 4Gi}, pricePerHour: 3.6}
+    - {name: big, count: 2, capacity: {cpu: 8, memory: 32Gi}, addedAt: 60s, pricePerHour: 36}
+workloads:
+  deployments:
+    - metadata: {name: web}
+      spec:
+        replicas: 2
+        template:
+          spec:
+            containers: [{name: a, resources: {requests: {cpu: 4}}}]
+"#;
+    let s = scenario(&text);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let r = kubesim::run(&s, Some(tmp.path()), None).expect("runs");
+    let pods = tmp.path().join("pods.csv");
+    assert_eq!(column(&pods, "bound_s"), ["60", "60"]);
+    let mut nodes = column(&pods, "node");
+    nodes.sort();
+    assert_eq!(nodes, ["big-0", "big-1"]);
+    assert_eq!(
+        r.get("node_hours"),
+        Some(format!("{:.6}", 240.0 / 3600.0).as_str())
+    );
+    // 3.6/h × 120 s + 2 × 36/h × 60 s = 0.12 + 1.2
+    assert_eq!(r.get("cost"), Some("1.320000"));
+    let ts = tmp.path().join("timeseries.csv");
+    assert_eq!(
+        column(&ts, "nodes_ready"),
+        [
+            "1", "1", "1", "1", "1", "1", "3", "3", "3", "3", "3", "3", "3"
+        ]
+    );
+}

@@ -24,6 +24,8 @@ pub struct Inbox {
     pub new_pods: Vec<PodId>,
     /// Nodes that gained room.
     pub freed: Vec<NodeId>,
+    /// Whether nodes joined the cluster (every waiting pod may now fit somewhere).
+    pub nodes_added: bool,
 }
 
 /// What a handler may touch.

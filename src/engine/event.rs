@@ -1,6 +1,6 @@
 //! The events the loop dispatches: small, `Copy`, ids and numbers only (DESIGN §9).
 
-use crate::cluster::ids::{JobId, PodId, WorkloadId};
+use crate::cluster::ids::{JobId, PodId, PoolId, WorkloadId};
 
 /// Something that happens at one instant of simulated time.
 ///
@@ -13,6 +13,11 @@ pub enum Event {
     WorkloadStart {
         /// The workload.
         workload: WorkloadId,
+    },
+    /// A node pool's nodes join the cluster.
+    PoolAdded {
+        /// The pool.
+        pool: PoolId,
     },
     /// The next job of a job stream arrives.
     JobArrival {

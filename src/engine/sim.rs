@@ -4,7 +4,7 @@ use super::event::Event;
 use super::queue::EventQueue;
 use super::rng::StreamKey;
 use super::time::Nanos;
-use crate::cluster::ids::{NodeId, PodId, WorkloadId};
+use crate::cluster::ids::{NodeId, PodId, PoolId, WorkloadId};
 use crate::cluster::pod::PodPhase;
 use crate::cluster::{ClusterState, OwnerKind};
 use crate::controllers::job::JobController;
@@ -69,8 +69,18 @@ impl<'s> Simulation<'s> {
             templates: scenario.templates.clone(),
             ..ClusterState::default()
         };
-        for n in &scenario.nodes {
-            cluster.add_node(n.clone());
+        let mut queue = EventQueue::new();
+        for (i, pool) in scenario.pools.iter().enumerate() {
+            if pool.added_at == 0 {
+                add_pool(&mut cluster, scenario, i);
+            } else {
+                queue.push(
+                    pool.added_at,
+                    Event::PoolAdded {
+                        pool: PoolId(i as u32),
+                    },
+                );
+            }
         }
         let rec = Recorder::new(
             events,
@@ -84,7 +94,6 @@ impl<'s> Simulation<'s> {
             Box::new(LeastAllocated::default()),
             StreamKey::new(scenario.effective_scheduler_seed(), "scheduler").rng(),
         );
-        let mut queue = EventQueue::new();
         let mut replicasets = Vec::new();
         for (i, w) in scenario.workloads.iter().enumerate() {
             let id = WorkloadId(i as u32);
@@ -188,6 +197,14 @@ impl<'s> Simulation<'s> {
                 }
             },
             Event::JobArrival { workload } => self.jobs.arrive(&mut ctx, workload),
+            Event::PoolAdded { pool } => {
+                for n in add_pool(ctx.cluster, self.scenario, pool.index()) {
+                    let name = &ctx.cluster.nodes.name[n.index()];
+                    ctx.rec.object_event(ctx.now, "node_added", name, "")?;
+                }
+                ctx.inbox.nodes_added = true;
+                Ok(())
+            }
             Event::ScheduleCycle => {
                 self.cycle_pending = false;
                 schedule_cycle(&mut self.scheduler, &mut ctx)
@@ -220,6 +237,9 @@ impl<'s> Simulation<'s> {
 
     /// Hands the scheduler what the event changed and starts a cycle if pods wait.
     fn after_event(&mut self) {
+        if std::mem::take(&mut self.inbox.nodes_added) {
+            self.scheduler.nodes_added(&self.cluster);
+        }
         for n in self.inbox.freed.drain(..) {
             self.scheduler.node_freed(&self.cluster, n);
         }
@@ -231,6 +251,20 @@ impl<'s> Simulation<'s> {
             self.queue.push(self.now, Event::ScheduleCycle);
         }
     }
+}
+
+/// Adds the nodes of pool `i` to the cluster, in scenario order (their index in
+/// `Scenario::nodes` is their id), and returns their ids.
+fn add_pool(cluster: &mut ClusterState, scenario: &Scenario, i: usize) -> Vec<NodeId> {
+    let pool = &scenario.pools[i];
+    let specs = &scenario.nodes[pool.first_node..pool.first_node + pool.count];
+    let ids: Vec<NodeId> = specs.iter().map(|n| cluster.add_node(n.clone())).collect();
+    debug_assert!(
+        ids.iter()
+            .zip(pool.first_node..)
+            .all(|(id, k)| id.index() == k)
+    );
+    ids
 }
 
 /// Takes every pod off the active queue, binding those that fit.

@@ -106,18 +106,20 @@ pub fn summary(
     );
     put("events", events.to_string());
     put("nodes", cluster.nodes.len().to_string());
-    // Every node is up for the whole run in this model, so node-hours are nodes × hours.
-    let hours = end.saturating_sub(scenario.warmup) as f64 / 3600e9;
+    // Nodes never fail in this model: a pool's nodes are up from `addedAt` to the end.
+    let hours = |pool: &crate::scenario::model::Pool| {
+        let from = pool.added_at.max(scenario.warmup);
+        pool.count as f64 * end.saturating_sub(from) as f64 / 3600e9
+    };
     put(
         "node_hours",
-        ratio(Some(cluster.nodes.len() as f64 * hours)),
+        ratio(Some(scenario.pools.iter().map(hours).sum())),
     );
     let priced = scenario.pools.iter().any(|p| p.price_per_hour.is_some());
-    let cost: f64 = cluster
-        .nodes
-        .pool
+    let cost: f64 = scenario
+        .pools
         .iter()
-        .map(|p| scenario.pools[p.index()].price_per_hour.unwrap_or(0.0) * hours)
+        .map(|p| p.price_per_hour.unwrap_or(0.0) * hours(p))
         .sum();
     put("cost", ratio(priced.then_some(cost)));
     put("nodes_in_use_peak", rec.peak_nodes_in_use.to_string());

@@ -29,7 +29,8 @@ pub struct Scenario {
     pub zones: Vec<String>,
     /// Node pools.
     pub pools: Vec<Pool>,
-    /// Every node, pool by pool.
+    /// Every node, in the order they join the cluster (pools by `addedAt`, then as
+    /// listed), so that a node's index is its `NodeId`.
     pub nodes: Vec<NodeSpec>,
     /// Pod templates, one per workload.
     pub templates: Vec<PodTemplate>,
@@ -46,6 +47,12 @@ pub struct Pool {
     pub name: String,
     /// Price of one node per hour.
     pub price_per_hour: Option<f64>,
+    /// When its nodes join the cluster.
+    pub added_at: Nanos,
+    /// Its nodes: `Scenario::nodes[first_node..first_node + count]`.
+    pub first_node: usize,
+    /// How many nodes it has.
+    pub count: usize,
 }
 
 /// What kind of workload, with its kind's settings.

@@ -93,6 +93,8 @@ pub struct NodePoolDoc {
     pub taints: Vec<TaintDoc>,
     /// Price of one node per hour (reported, used by cost figures).
     pub price_per_hour: Option<f64>,
+    /// When the pool's nodes join the cluster (default 0s: from the start).
+    pub added_at: Option<SimDuration>,
 }
 
 /// A node taint.

@@ -122,7 +122,14 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
     let mut expected_pods: f64 = 0.0;
     for (i, d) in doc.workloads.deployments.iter().enumerate() {
         let path = format!("workloads.deployments[{i}]");
-        let w = deployment(&mut cx, &path, d, &classes, &nodes, &mut templates)?;
+        let w = deployment(
+            &mut cx,
+            &path,
+            d,
+            &classes,
+            (&nodes, &pools),
+            &mut templates,
+        )?;
         unique_name(&cx, &path, &mut names, &w.name)?;
         if duration.is_none() && templates[w.template as usize].node_name.is_some() {
             return cx.err(
@@ -145,7 +152,7 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
             &path,
             j,
             &classes,
-            &nodes,
+            (&nodes, &pools),
             &mut templates,
             duration,
         )?;
@@ -472,12 +479,39 @@ fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<Str
                 taints: taints.clone(),
             });
         }
+        let added_at = p.added_at.map_or(0, SimDuration::as_nanos);
+        if added_at > MAX_DURATION_NANOS {
+            return cx.err(
+                format!("{path}.addedAt"),
+                "must be at most 100 years (876000h)",
+            );
+        }
         pools.push(Pool {
             name: p.name.clone(),
             price_per_hour: p.price_per_hour,
+            added_at,
+            first_node: nodes.len() - p.count as usize,
+            count: p.count as usize,
         });
     }
-    Ok((pools, nodes, zones))
+    // Nodes get their ids in the order they join: pools by join time, then as listed.
+    let mut order: Vec<usize> = (0..pools.len()).collect();
+    order.sort_by_key(|&i| pools[i].added_at);
+    let mut sorted = Vec::with_capacity(nodes.len());
+    for &i in &order {
+        let pool = &mut pools[i];
+        sorted.extend_from_slice(&nodes[pool.first_node..pool.first_node + pool.count]);
+        pool.first_node = sorted.len() - pool.count;
+    }
+    Ok((pools, sorted, zones))
+}
+
+/// When the pool of node `i` joins the cluster.
+fn pool_added_at(pools: &[Pool], i: usize) -> Nanos {
+    pools
+        .iter()
+        .find(|p| (p.first_node..p.first_node + p.count).contains(&i))
+        .map_or(0, |p| p.added_at)
 }
 
 fn effect(e: EffectDoc) -> TaintEffect {
@@ -544,7 +578,7 @@ fn deployment(
     path: &str,
     d: &DeploymentDoc,
     classes: &Classes,
-    nodes: &[NodeSpec],
+    nodes: (&[NodeSpec], &[Pool]),
     templates: &mut Vec<PodTemplate>,
 ) -> R<Workload> {
     check_kind(
@@ -647,7 +681,7 @@ fn job(
     path: &str,
     j: &JobDoc,
     classes: &Classes,
-    nodes: &[NodeSpec],
+    nodes: (&[NodeSpec], &[Pool]),
     templates: &mut Vec<PodTemplate>,
     duration: Option<Nanos>,
 ) -> R<(Workload, f64)> {
@@ -977,7 +1011,7 @@ fn template(
     t: &PodTemplateDoc,
     selector: Option<&SelectorDoc>,
     classes: &Classes,
-    nodes: &[NodeSpec],
+    nodes: (&[NodeSpec], &[Pool]),
     default_restart: RestartPolicy,
 ) -> R<(PodTemplate, (Resources, [i64; 2]))> {
     if meta.annotations.is_some() {
@@ -1106,7 +1140,13 @@ fn template(
     };
     let node_name = match &spec.node_name {
         None => None,
-        Some(n) => match nodes.iter().position(|s| &s.name == n) {
+        Some(n) => match nodes.0.iter().position(|s| &s.name == n) {
+            Some(i) if pool_added_at(nodes.1, i) > 0 => {
+                return cx.err(
+                    format!("{spath}.nodeName"),
+                    format!("node `{n}` joins the cluster later (its pool has addedAt); pin pods only to nodes present from the start"),
+                );
+            }
             Some(i) => Some(NodeId(i as u32)),
             None => {
                 return cx.err(
@@ -1114,6 +1154,7 @@ fn template(
                     format!(
                         "no node named `{n}`; nodes are named <pool>-<index>{}",
                         nodes
+                            .0
                             .first()
                             .map(|s| format!(", e.g. `{}`", s.name))
                             .unwrap_or_default()

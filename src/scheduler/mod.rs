@@ -259,6 +259,14 @@ impl Scheduler {
         }
     }
 
+    /// Nodes joined the cluster: every waiting pod is retried.
+    pub fn nodes_added(&mut self, cluster: &ClusterState) {
+        for (seq, p) in std::mem::take(&mut self.unschedulable) {
+            let prio = cluster.pods[p.index()].priority;
+            self.active.push((prio, Reverse(seq), p));
+        }
+    }
+
     /// Takes the next pod off the active queue and decides where it goes. The caller binds
     /// it (or records it as unschedulable) before the next call, so each decision sees the
     /// cluster as the previous one left it.
