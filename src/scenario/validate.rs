@@ -210,6 +210,20 @@ fn check_name(cx: &Ctx, path: &str, name: &str) -> R<()> {
     }
 }
 
+/// Namespace names are DNS labels: like object names, but without dots and at most 63
+/// characters.
+fn check_namespace(cx: &Ctx, path: &str, ns: &str) -> R<()> {
+    if ns.len() > 63 || ns.contains('.') {
+        return cx.err(
+            path,
+            format!(
+                "`{ns}` is not a valid namespace: at most 63 lowercase letters, digits and '-'"
+            ),
+        );
+    }
+    check_name(cx, path, ns)
+}
+
 fn unique_name(cx: &Ctx, path: &str, names: &mut BTreeSet<String>, name: &str) -> R<()> {
     if !names.insert(name.to_string()) {
         return cx.err(
@@ -435,6 +449,7 @@ fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<Str
             };
             zone_ids.push(id as u16);
         }
+        check_list(cx, &format!("{path}.taints"), &p.taints)?;
         let taints = p
             .taints
             .iter()
@@ -1022,7 +1037,7 @@ fn template(
             "{}.metadata.namespace",
             path.trim_end_matches(".spec.template")
         );
-        check_name(cx, &p, ns)?;
+        check_namespace(cx, &p, ns)?;
     }
     let labels: BTreeMap<String, String> = t
         .metadata
