@@ -59,10 +59,38 @@ fn create(dir: &Path, name: &str) -> Result<BufWriter<File>, Error> {
         .map_err(|e| Error::Output(format!("{}: {e}", path.display())))
 }
 
-/// Runs `scenario`. With `out_dir`, writes `timeseries.csv`, `events.csv`, `pods.csv`,
-/// `summary.csv` and `run.json` there (creating the folder); without, computes the figures
-/// only.
+/// The files a run writes.
+pub const OUTPUT_FILES: [&str; 5] = [
+    "timeseries.csv",
+    "events.csv",
+    "pods.csv",
+    "summary.csv",
+    "run.json",
+];
+
+/// Runs `scenario`. With `out_dir`, writes [`OUTPUT_FILES`] there (creating the folder);
+/// without, computes the figures only. A run that fails leaves none of the files behind,
+/// so a folder never mixes files of different runs.
 pub fn run(
+    scenario: &Scenario,
+    out_dir: Option<&Path>,
+    progress: Option<&mut dyn Progress>,
+) -> Result<RunResult, Error> {
+    let result = run_inner(scenario, out_dir, progress);
+    if let (Err(_), Some(dir)) = (&result, out_dir) {
+        remove_outputs(dir);
+    }
+    result
+}
+
+/// Best effort: on failure the run's own error is what the user needs to see.
+fn remove_outputs(dir: &Path) {
+    for f in OUTPUT_FILES {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+}
+
+fn run_inner(
     scenario: &Scenario,
     out_dir: Option<&Path>,
     progress: Option<&mut dyn Progress>,
@@ -71,6 +99,8 @@ pub fn run(
         Some(dir) => {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Error::Output(format!("{}: {e}", dir.display())))?;
+            // Files of an earlier run must not survive next to this run's.
+            remove_outputs(dir);
             (
                 Box::new(create(dir, "events.csv")?),
                 Box::new(create(dir, "timeseries.csv")?),

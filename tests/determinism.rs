@@ -4,13 +4,7 @@ mod common;
 use common::*;
 use std::path::Path;
 
-const FILES: [&str; 5] = [
-    "timeseries.csv",
-    "events.csv",
-    "pods.csv",
-    "summary.csv",
-    "run.json",
-];
+use kubesim::OUTPUT_FILES as FILES;
 
 fn run_to(dir: &Path, scenario: &str, extra: &[&str]) {
     let out = dir.to_str().expect("utf-8 temp path");

@@ -44,13 +44,7 @@ fn every_bundled_scenario_validates_and_runs() {
             o.stdout.is_empty() && o.stderr.is_empty(),
             "{name}: --quiet printed something"
         );
-        for f in [
-            "timeseries.csv",
-            "events.csv",
-            "pods.csv",
-            "summary.csv",
-            "run.json",
-        ] {
+        for f in kubesim::OUTPUT_FILES {
             let meta = std::fs::metadata(out.join(f)).unwrap_or_else(|e| panic!("{name}/{f}: {e}"));
             assert!(meta.len() > 0, "{name}/{f} is empty");
         }

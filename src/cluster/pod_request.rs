@@ -36,6 +36,14 @@ impl ContainerRequests {
     }
 }
 
+/// Saturating, because a scenario may list enough huge containers to overflow; the caller
+/// refuses any total above the resource limit.
+fn add(a: &mut Resources, b: &Resources) {
+    for (x, y) in a.0.iter_mut().zip(b.0) {
+        *x = x.saturating_add(y);
+    }
+}
+
 fn combine(
     containers: &[ContainerRequests],
     init: &[ContainerRequests],
@@ -44,25 +52,25 @@ fn combine(
 ) -> Resources {
     let mut reqs = Resources::ZERO;
     for c in containers {
-        reqs += each(c);
+        add(&mut reqs, &each(c));
     }
     let mut sidecars = Resources::ZERO;
     let mut init_peak = Resources::ZERO;
     for c in init {
         let r = each(c);
         let during = if c.sidecar {
-            reqs += r;
-            sidecars += r;
+            add(&mut reqs, &r);
+            add(&mut sidecars, &r);
             sidecars
         } else {
             let mut d = r;
-            d += sidecars;
+            add(&mut d, &sidecars);
             d
         };
         init_peak = init_peak.max(&during);
     }
     let mut out = reqs.max(&init_peak);
-    out += *overhead;
+    add(&mut out, overhead);
     out
 }
 

@@ -103,7 +103,9 @@ pub fn draw_pod(w: &Workload, requests: (Resources, [i64; 2]), rng: &mut StreamR
     let run_time = w.run_time.as_ref().map(|d| secs_to_nanos(d.sample(rng)));
     let mut usage = requests.0;
     for (slot, d) in &w.usage {
-        let f = d.sample(rng);
+        let f = d
+            .sample(rng)
+            .min(crate::scenario::limits::MAX_USAGE_FRACTION);
         usage.0[*slot] = (requests.0.0[*slot] as f64 * f).ceil() as i64;
     }
     PodDraw {

@@ -11,8 +11,11 @@ pub const MAX_NODES: u64 = 100_000;
 pub const MAX_REPLICAS: u64 = 1_000_000;
 /// Most completions (and parallelism) of one Job.
 pub const MAX_COMPLETIONS: u64 = 100_000;
-/// Most pods one run may create, counting every Job of every stream.
-pub const MAX_PODS: u64 = 10_000_000;
+/// Most pods one run may create, counting every Job of every stream. Every pod stays in
+/// memory for pods.csv (about 300 bytes each), so this bounds a run near 600 MB.
+pub const MAX_PODS: u64 = 2_000_000;
+/// Most distinct zones in a cluster.
+pub const MAX_ZONES: usize = 1_000;
 /// Most rows of `timeseries.csv` (duration / interval).
 pub const MAX_SAMPLES: u64 = 10_000_000;
 /// Largest amount of any resource on one node or in one pod: 2^46 base units (64 TiB of
@@ -25,3 +28,8 @@ pub const MAX_DURATION_NANOS: u64 = 100 * 365 * 24 * 3600 * 1_000_000_000;
 pub const MAX_LIST: usize = 1_000_000;
 /// Deepest nesting of YAML flow collections (`[`, `{`); serde's own recursion limit is 128.
 pub const MAX_NESTING: usize = 128;
+/// Largest usage as a multiple of the request (a pod bursting above its request).
+pub const MAX_USAGE_FRACTION: f64 = 16.0;
+/// Largest total allocatable of any resource over the whole cluster, 2^58 base units, so
+/// that cluster-wide sums of requests and of usage (at most 16 × requests) fit in 64 bits.
+pub const MAX_CLUSTER_AMOUNT: i64 = 1 << 58;

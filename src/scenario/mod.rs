@@ -176,11 +176,18 @@ fn check_nesting(text: &str, file: &str) -> Result<(), ScenarioError> {
     let mut comment = false;
     let mut escaped = false;
     let mut prev = '\n';
+    // The last character on this line that is not white space ('\n' at the line start).
+    let mut last_sig = '\n';
     for c in text.chars() {
         column += 1;
         if c == '\n' {
             (line, column, comment) = (line + 1, 0, false);
         }
+        // A quote opens a quoted scalar only where a value can start: at the start of a line,
+        // after `: `, `- ` or `? `, or right after `[`, `{` or `,`. Inside a plain scalar
+        // (`a "b`, `a-"b`) it is just a character and must not hide later brackets.
+        let value_start =
+            (prev.is_whitespace() && "\n:-?[{,".contains(last_sig)) || "[{,".contains(prev);
         match quote {
             _ if comment => {}
             Some('"') if escaped => escaped = false,
@@ -189,7 +196,7 @@ fn check_nesting(text: &str, file: &str) -> Result<(), ScenarioError> {
             Some(_) => {}
             None => match c {
                 '#' if prev.is_whitespace() => comment = true,
-                '"' | '\'' if prev.is_whitespace() || "[{,:-".contains(prev) => quote = Some(c),
+                '"' | '\'' if value_start => quote = Some(c),
                 '[' | '{' => {
                     depth += 1;
                     if depth > limits::MAX_NESTING {
@@ -210,6 +217,11 @@ fn check_nesting(text: &str, file: &str) -> Result<(), ScenarioError> {
             },
         }
         prev = c;
+        if c == '\n' {
+            last_sig = '\n';
+        } else if !c.is_whitespace() && quote.is_none() && !comment {
+            last_sig = c;
+        }
     }
     Ok(())
 }
@@ -348,6 +360,22 @@ mod tests {
             panic!("200 levels must be refused");
         };
         assert_eq!((line, column), (2, 4 + limits::MAX_NESTING));
+        // A quote inside a plain scalar does not open a string that would hide brackets.
+        for bypass in [
+            format!("a: x \"y\nb: {deep}"),
+            format!("a: x-\"y\nb: {deep}"),
+            format!("a: it's\nb: {deep}"),
+        ] {
+            assert!(check_nesting(&bypass, "f").is_err(), "{bypass}");
+        }
+        // Quotes that do start values are still skipped.
+        for ok in [
+            format!("- \"{deep}\"\n"),
+            format!("a: [\"{deep}\", '{deep}']\n"),
+            format!("\"key\": \"{deep}\"\n"),
+        ] {
+            assert!(check_nesting(&ok, "f").is_ok(), "{ok}");
+        }
     }
 
     #[test]

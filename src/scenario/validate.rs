@@ -426,18 +426,41 @@ fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<Str
                 "reserves more than the capacity",
             );
         }
+        // Scoring divides by allocatable cpu and memory; a node with none of either could
+        // take no pod that asks for it, and is refused like a zero capacity.
+        for (slot, name) in [(CPU, "cpu"), (MEMORY, "memory")] {
+            if allocatable.0[slot] <= 0 {
+                return cx.err(
+                    format!("{path}.reserved.{name}"),
+                    format!(
+                        "reserves all of the node's {name}; allocatable {name} must stay above zero"
+                    ),
+                );
+            }
+        }
         if let Some(price) = p.price_per_hour {
             if !price.is_finite() || price < 0.0 {
                 return cx.err(format!("{path}.pricePerHour"), "must be a number >= 0");
             }
         }
-        check_list(cx, &format!("{path}.zones"), &p.zones)?;
+        if p.zones.len() > MAX_ZONES {
+            return cx.err(
+                format!("{path}.zones"),
+                format!("more than {MAX_ZONES} zones"),
+            );
+        }
         let mut zone_ids = Vec::new();
         for (zi, z) in p.zones.iter().enumerate() {
             if z.is_empty() {
                 return cx.err(
                     format!("{path}.zones[{zi}]"),
                     "a zone name must not be empty",
+                );
+            }
+            if zones.len() >= MAX_ZONES && !zones.contains(z) {
+                return cx.err(
+                    format!("{path}.zones[{zi}]"),
+                    format!("more than {MAX_ZONES} distinct zones in the cluster"),
                 );
             }
             let id = match zones.iter().position(|x| x == z) {
@@ -508,6 +531,21 @@ fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<Str
             first_node: nodes.len() - p.count as usize,
             count: p.count as usize,
         });
+    }
+    let mut total = [0i64; crate::cluster::resources::MAX_RESOURCES];
+    for n in &nodes {
+        for (t, a) in total.iter_mut().zip(n.allocatable.0) {
+            *t = t.saturating_add(a);
+        }
+    }
+    if let Some(r) = (0..cx.resources.len()).find(|&r| total[r] > MAX_CLUSTER_AMOUNT) {
+        return cx.err(
+            "cluster.nodePools",
+            format!(
+                "the cluster's total allocatable {} exceeds the limit of 2^58 base units",
+                cx.resources.name(r)
+            ),
+        );
     }
     // Nodes get their ids in the order they join: pools by join time, then as listed.
     let mut order: Vec<usize> = (0..pools.len()).collect();
@@ -1012,6 +1050,14 @@ fn usage(
         let Some(slot) = cx.resources.slot(name) else {
             return cx.err(p, "unknown resource");
         };
+        if let DistSpec::Constant(v) = spec {
+            if *v > MAX_USAGE_FRACTION {
+                return cx.err(
+                    p,
+                    format!("{v} is above the largest usage fraction, {MAX_USAGE_FRACTION} (usage = fraction × request)"),
+                );
+            }
+        }
         let d = spec.to_distribution(|v| *v).or_else(|m| cx.err(&p, m))?;
         out.push((slot, d));
     }
@@ -1139,6 +1185,15 @@ fn template(
     let init = conv(cx, &spec.init_containers, "initContainers", true)?;
     let (overhead, _) = resource_map(cx, &format!("{spath}.overhead"), &spec.overhead, false)?;
     let requests = pod_requests(&containers, &init, &overhead);
+    if let Some(r) = (0..cx.resources.len()).find(|&r| requests.0.0[r] > MAX_RESOURCE_AMOUNT) {
+        return cx.err(
+            format!("{spath}.containers"),
+            format!(
+                "the pod requests more {} in all than the limit of 2^46 base units",
+                cx.resources.name(r)
+            ),
+        );
+    }
 
     let priority = match &spec.priority_class_name {
         None => classes.default,
