@@ -43,7 +43,10 @@ fn same_seed_gives_identical_files_and_another_seed_does_not() {
     }
 }
 
-/// A scenario where placement is decided by tie-breaks: identical nodes, identical pods.
+/// Identical nodes (placement decided by tie-breaks) under contention: about 15 of 16
+/// cores are busy on average, so pods queue and placement decides who waits and when each
+/// pod starts. A run time drawn when a pod starts, rather than when it is created, would
+/// then differ between the two runs.
 const TIES: &str = r#"
 apiVersion: kubesim/v1
 kind: Scenario
@@ -52,7 +55,7 @@ seed: 5
 duration: 30m
 cluster:
   nodePools:
-    - {name: n, count: 20, capacity: {cpu: 16, memory: 64Gi}}
+    - {name: n, count: 4, capacity: {cpu: 4, memory: 64Gi}}
 workloads:
   jobs:
     - metadata: {name: j}
@@ -62,7 +65,7 @@ workloads:
             containers: [{name: c}]
       simulation:
         arrivals: {poisson: 1/s}
-        runTime: {exponential: {mean: 60s}}
+        runTime: {exponential: {mean: 10s}}
         requestChoice:
           - {requests: {cpu: 1, memory: 1Gi}}
           - {requests: {cpu: 2, memory: 4Gi}}
@@ -81,6 +84,13 @@ fn scheduler_stream_does_not_change_the_workload() {
         let out = tmp.path().join(format!("out{i}"));
         run_to(&out, file.to_str().expect("utf-8"), &[]);
         paths.push(out);
+    }
+    for p in &paths {
+        let waited: u64 = summary(p, "pods_unschedulable").parse().expect("number");
+        assert!(
+            waited > 100,
+            "the scenario must be contended, {waited} pods waited"
+        );
     }
     let (a, b) = (paths[0].join("pods.csv"), paths[1].join("pods.csv"));
     for col in [

@@ -99,7 +99,9 @@ workloads:
         assert_eq!(p.phase, PodPhase::Failed);
         assert_eq!(
             p.reason,
-            Some(PodReason::OutOf(kubesim::cluster::resources::CPU))
+            Some(PodReason::OutOf(kubesim::cluster::node::Lack::Resource(
+                kubesim::cluster::resources::CPU
+            )))
         );
         assert!(p.bound.is_none());
     }
@@ -292,80 +294,91 @@ workloads:
 }
 
 /// A Poisson stream at rate λ over T seconds produces N ~ Poisson(λT): with λT = 20,000
-/// the count lies within 4 standard deviations (√20000 ≈ 141) of 20,000. A 10 % wrong
-/// rate (18,000 or 22,000 expected) fails the same check.
+/// the count lies within 4 standard deviations (√20000 ≈ 141) of 20,000. Negative control:
+/// the same check on runs at 10 % lower and higher rates must fail.
 #[test]
 fn poisson_arrivals_match_the_rate() {
-    let text = header("poisson", "duration: 20000s")
-        + r#"
+    let arrivals = |rate: &str| -> f64 {
+        let text = header("poisson", "duration: 20000s")
+            + &format!(
+                r#"
 cluster:
   nodePools:
-    - {name: n, count: 1, capacity: {cpu: 1000, memory: 1000Gi, pods: 10000}}
+    - {{name: n, count: 1, capacity: {{cpu: 1000, memory: 1000Gi, pods: 10000}}}}
 workloads:
   jobs:
-    - metadata: {name: j}
+    - metadata: {{name: j}}
       spec:
         template:
           spec:
-            containers: [{name: a, resources: {requests: {cpu: 1m}}}]
-      simulation: {arrivals: {poisson: 1/s}, runTime: 1s}
-"#;
-    let s = scenario(&text);
-    let r = kubesim::run(&s, None, None).expect("runs");
-    let n: f64 = r
-        .get("jobs_created")
-        .expect("metric")
-        .parse()
-        .expect("number");
-    let within = |expected: f64| (n - expected).abs() <= 4.0 * expected.sqrt();
-    assert!(within(20_000.0), "{n} arrivals, expected 20000 ± 566");
-    assert!(
-        !within(18_000.0) && !within(22_000.0),
-        "negative control passed: tolerance too loose"
-    );
+            containers: [{{name: a, resources: {{requests: {{cpu: 1m}}}}}}]
+      simulation: {{arrivals: {{poisson: {rate}}}, runTime: 1s}}
+"#
+            );
+        let r = kubesim::run(&scenario(&text), None, None).expect("runs");
+        r.get("jobs_created")
+            .expect("metric")
+            .parse()
+            .expect("number")
+    };
+    let check = |n: f64| (n - 20_000.0).abs() <= 4.0 * 20_000f64.sqrt();
+    let n = arrivals("1/s");
+    assert!(check(n), "{n} arrivals, expected 20000 ± 566");
+    for wrong in ["0.9/s", "1.1/s"] {
+        let n = arrivals(wrong);
+        assert!(
+            !check(n),
+            "negative control at {wrong} passed with {n}: tolerance too loose"
+        );
+    }
 }
 
 /// M/G/∞ (Little's law): with room for everyone, pods in the system (bound or running)
 /// average λ·E[start-up + run time] = 2/s × (0 + 50 s) = 100. Each pod requests 1 cpu, so
 /// the time-averaged cpu allocation × allocatable is that mean. The autocorrelation time
 /// is about E[S] = 50 s; over 40,000 s the standard error is about √(2·100·50/40000)
-/// = 0.5, so ±3 (6 standard errors) is tight enough that a 10 % wrong rate (mean 90 or
-/// 110) fails.
+/// = 0.5, so ±3 (6 standard errors). Negative control: runs with a 10 % shorter or
+/// longer mean run time must fail the same check.
 #[test]
 fn infinite_server_mean_matches_littles_law() {
-    let text = header("mginf", "duration: 40500s\nmetrics: {warmup: 500s}")
-        + r#"
+    let mean_in_system = |run_time: &str| -> f64 {
+        let text = header("mginf", "duration: 40500s\nmetrics: {warmup: 500s}")
+            + &format!(
+                r#"
 cluster:
   nodePools:
-    - {name: n, count: 1, capacity: {cpu: 1000, memory: 1000Gi, pods: 100000}}
+    - {{name: n, count: 1, capacity: {{cpu: 1000, memory: 1000Gi, pods: 100000}}}}
 workloads:
   jobs:
-    - metadata: {name: j}
+    - metadata: {{name: j}}
       spec:
         template:
           spec:
-            containers: [{name: a, resources: {requests: {cpu: 1}}}]
+            containers: [{{name: a, resources: {{requests: {{cpu: 1}}}}}}]
       simulation:
-        arrivals: {poisson: 2/s}
-        runTime: {exponential: {mean: 50s}}
+        arrivals: {{poisson: 2/s}}
+        runTime: {{exponential: {{mean: {run_time}}}}}
         startupDelay: 0s
-"#;
-    let s = scenario(&text);
-    let r = kubesim::run(&s, None, None).expect("runs");
-    let alloc: f64 = r
-        .get("cpu_allocation_mean")
-        .expect("metric")
-        .parse()
-        .expect("number");
-    let mean = alloc * 1000.0;
-    assert!(
-        (mean - 100.0).abs() < 3.0,
-        "mean pods in system {mean}, expected 100 ± 3"
-    );
-    assert!(
-        (mean - 90.0).abs() >= 3.0 && (mean - 110.0).abs() >= 3.0,
-        "negative control passed"
-    );
+"#
+            );
+        let r = kubesim::run(&scenario(&text), None, None).expect("runs");
+        let alloc: f64 = r
+            .get("cpu_allocation_mean")
+            .expect("metric")
+            .parse()
+            .expect("number");
+        alloc * 1000.0
+    };
+    let check = |m: f64| (m - 100.0).abs() < 3.0;
+    let m = mean_in_system("50s");
+    assert!(check(m), "mean pods in system {m}, expected 100 ± 3");
+    for wrong in ["45s", "55s"] {
+        let m = mean_in_system(wrong);
+        assert!(
+            !check(m),
+            "negative control at {wrong} passed with {m}: tolerance too loose"
+        );
+    }
 }
 
 /// A resource with only a limit requests its limit (Kubernetes defaulting).

@@ -13,7 +13,7 @@ use crate::engine::time::Nanos;
 use ids::{JobId, NodeId, PodId, WorkloadId};
 use node::NodeTable;
 use pod::{Pod, PodPhase, PodReason, PodTemplate};
-use resources::{ResourceNames, Resources};
+use resources::{CPU, MEMORY, ResourceNames, Resources};
 
 /// The controller that owns a pod.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,6 +217,8 @@ impl ClusterState {
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut phases = [0u64; 6];
         let mut requested = vec![Resources::ZERO; self.nodes.len()];
+        let mut nonzero = vec![[0i64; 2]; self.nodes.len()];
+        let mut used = vec![Resources::ZERO; self.nodes.len()];
         let mut counts = vec![0u32; self.nodes.len()];
         let mut used_total = Resources::ZERO;
         for (i, p) in self.pods.iter().enumerate() {
@@ -226,7 +228,12 @@ impl ClusterState {
                     return Err(format!("pod {} is {:?} without a node", i, p.phase));
                 };
                 requested[n.index()] += p.requests;
+                nonzero[n.index()][0] += p.nonzero_requests[0];
+                nonzero[n.index()][1] += p.nonzero_requests[1];
                 counts[n.index()] += 1;
+                if p.phase == PodPhase::Running {
+                    used[n.index()] += p.usage;
+                }
                 if !self.nodes.ready[n.index()] {
                     return Err(format!(
                         "pod {} is {:?} on node {} which is not Ready",
@@ -271,9 +278,40 @@ impl ClusterState {
                     self.nodes.name[i], requested[i], counts[i], alloc, self.nodes.max_pods[i]
                 ));
             }
+            // The copies the scheduler's loops read must agree with the accounts.
+            let nodes = &self.nodes;
+            let copies_agree = nodes.free_cpu[i] == alloc.0[CPU] - requested[i].0[CPU]
+                && nodes.free_memory[i] == alloc.0[MEMORY] - requested[i].0[MEMORY]
+                && nodes.alloc_cpu[i] == alloc.0[CPU]
+                && nodes.alloc_memory[i] == alloc.0[MEMORY]
+                && [nodes.nonzero_cpu[i], nodes.nonzero_memory[i]] == nonzero[i]
+                && nodes.used[i] == used[i];
+            if !copies_agree {
+                return Err(format!(
+                    "node {}: free, non-zero or used amounts differ from a recount",
+                    nodes.name[i]
+                ));
+            }
             requested_total += requested[i];
         }
-        if requested_total != self.requested_total || used_total != self.used_total {
+        let ready = self.nodes.ready.iter().filter(|&&r| r).count() as u32;
+        let in_use = counts.iter().filter(|&&c| c > 0).count() as u32;
+        let mut allocatable_total = Resources::ZERO;
+        for (a, _) in self
+            .nodes
+            .allocatable
+            .iter()
+            .zip(&self.nodes.ready)
+            .filter(|(_, r)| **r)
+        {
+            allocatable_total += *a;
+        }
+        if requested_total != self.requested_total
+            || used_total != self.used_total
+            || allocatable_total != self.allocatable_total
+            || ready != self.nodes_ready
+            || in_use != self.nodes_in_use
+        {
             return Err("cluster-wide totals differ from a recount".into());
         }
         Ok(())

@@ -180,14 +180,30 @@ impl NodeTable {
         self.pod_count[i] -= 1;
     }
 
-    /// The first resource a pod with `requests` lacks on node `n`, as the kubelet's
-    /// admission reports it (`OutOfpods`, `OutOfcpu`, `OutOfmemory`, …), or `None` if it fits.
-    pub fn admission_shortfall(&self, n: NodeId, requests: &Resources) -> Option<usize> {
+    /// What node `n` lacks for a pod with `requests`, in the order Kubernetes checks (pod
+    /// count, then each resource); empty if the pod fits. The kubelet reports the first,
+    /// the scheduler's message all of them.
+    pub fn shortfalls<'a>(
+        &'a self,
+        n: NodeId,
+        requests: &'a Resources,
+    ) -> impl Iterator<Item = Lack> + 'a {
         let i = n.index();
-        if self.pod_count[i] + 1 > self.max_pods[i] {
-            return Some(usize::MAX);
-        }
         let free = self.free(n);
-        (0..requests.0.len()).find(|&r| requests.0[r] > 0 && requests.0[r] > free.0[r])
+        let pods = (self.pod_count[i] >= self.max_pods[i]).then_some(Lack::Pods);
+        pods.into_iter().chain(
+            (0..requests.0.len())
+                .filter(move |&r| requests.0[r] > 0 && requests.0[r] > free.0[r])
+                .map(Lack::Resource),
+        )
     }
+}
+
+/// Something a node has too little of for a pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Lack {
+    /// Its pod capacity is used up.
+    Pods,
+    /// This resource slot.
+    Resource(usize),
 }

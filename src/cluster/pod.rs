@@ -77,17 +77,6 @@ pub enum RestartPolicy {
     Never,
 }
 
-impl RestartPolicy {
-    /// The Kubernetes spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RestartPolicy::Always => "Always",
-            RestartPolicy::OnFailure => "OnFailure",
-            RestartPolicy::Never => "Never",
-        }
-    }
-}
-
 /// What a workload's pods share: the scheduling-relevant part of its pod template.
 #[derive(Clone, Debug)]
 pub struct PodTemplate {
@@ -110,9 +99,9 @@ pub struct PodTemplate {
 /// Why a pod ended the way it did (the `reason` column of `pods.csv`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PodReason {
-    /// The kubelet refused a pod pinned by `nodeName`: no room for this resource slot
-    /// (`usize::MAX` = pod count), reported as `OutOfcpu`, `OutOfmemory`, `OutOfpods`, …
-    OutOf(usize),
+    /// The kubelet refused a pod pinned by `nodeName` for lack of room, reported as
+    /// `OutOfpods`, `OutOfcpu`, `OutOfmemory`, …
+    OutOf(super::node::Lack),
     /// The kubelet refused a pinned pod whose `nodeSelector` the node does not match.
     NodeAffinity,
     /// The kubelet refused a pinned pod that does not tolerate a NoExecute taint.
@@ -127,8 +116,10 @@ impl PodReason {
     /// The reason as Kubernetes reports it.
     pub fn name(self, resources: &super::resources::ResourceNames) -> String {
         match self {
-            PodReason::OutOf(usize::MAX) => "OutOfpods".into(),
-            PodReason::OutOf(slot) => format!("OutOf{}", resources.name(slot)),
+            PodReason::OutOf(super::node::Lack::Pods) => "OutOfpods".into(),
+            PodReason::OutOf(super::node::Lack::Resource(r)) => {
+                format!("OutOf{}", resources.name(r))
+            }
             PodReason::NodeAffinity => "NodeAffinity".into(),
             PodReason::TaintToleration => "TaintToleration".into(),
             PodReason::Completed => "Completed".into(),

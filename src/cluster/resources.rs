@@ -30,12 +30,6 @@ impl Resources {
     /// Nothing of anything.
     pub const ZERO: Resources = Resources([0; MAX_RESOURCES]);
 
-    /// Amount of resource slot `r`.
-    #[inline]
-    pub fn get(&self, r: usize) -> i64 {
-        self.0[r]
-    }
-
     /// Whether every amount is zero.
     pub fn is_zero(&self) -> bool {
         self.0.iter().all(|&v| v == 0)

@@ -73,13 +73,18 @@ impl Toleration {
     }
 }
 
-/// Whether `tolerations` let a pod be scheduled onto a node with `taints`: every
-/// NoSchedule and NoExecute taint must be tolerated (TaintToleration's filter).
-pub fn tolerates_all(tolerations: &[Toleration], taints: &[Taint]) -> bool {
+/// The first of `taints` with an effect `applies` selects that no toleration tolerates
+/// (Kubernetes' `FindMatchingUntoleratedTaint`). The scheduler asks about NoSchedule and
+/// NoExecute, the kubelet about NoExecute only.
+pub fn first_untolerated<'a>(
+    tolerations: &[Toleration],
+    taints: &'a [Taint],
+    applies: impl Fn(TaintEffect) -> bool,
+) -> Option<&'a Taint> {
     taints
         .iter()
-        .filter(|t| t.effect != TaintEffect::PreferNoSchedule)
-        .all(|t| tolerations.iter().any(|tol| tol.tolerates(t)))
+        .filter(|t| applies(t.effect))
+        .find(|t| !tolerations.iter().any(|tol| tol.tolerates(t)))
 }
 
 #[cfg(test)]
@@ -123,16 +128,32 @@ mod tests {
     }
 
     #[test]
-    fn prefer_no_schedule_does_not_filter() {
+    fn first_untolerated_respects_the_effects_asked_about() {
         use TaintEffect::*;
+        let scheduler = |e: TaintEffect| e != PreferNoSchedule;
         let taints = vec![taint("a", "", PreferNoSchedule)];
-        assert!(tolerates_all(&[], &taints));
+        assert!(first_untolerated(&[], &taints, scheduler).is_none());
         let taints = vec![
             taint("a", "", PreferNoSchedule),
             taint("gpu", "true", NoSchedule),
+            taint("down", "", NoExecute),
         ];
-        assert!(!tolerates_all(&[], &taints));
+        assert_eq!(
+            first_untolerated(&[], &taints, scheduler).map(|t| t.key.as_str()),
+            Some("gpu")
+        );
         let ok = [tol("gpu", TolerationOperator::Equal, "true", None)];
-        assert!(tolerates_all(&ok, &taints));
+        assert_eq!(
+            first_untolerated(&ok, &taints, scheduler).map(|t| t.key.as_str()),
+            Some("down")
+        );
+        // The kubelet looks at NoExecute only.
+        let kubelet = |e: TaintEffect| e == NoExecute;
+        assert_eq!(
+            first_untolerated(&[], &taints, kubelet).map(|t| t.key.as_str()),
+            Some("down")
+        );
+        let all = [tol("", TolerationOperator::Exists, "", None)];
+        assert!(first_untolerated(&all, &taints, scheduler).is_none());
     }
 }

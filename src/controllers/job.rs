@@ -11,6 +11,7 @@ use crate::engine::time::{NANOS_PER_SEC, Nanos, secs_to_nanos};
 use crate::scenario::model::{ArrivalProcess, Arrivals, WorkloadKind};
 use rand::Rng;
 use rand_distr::{Distribution as _, Exp};
+use std::collections::BTreeSet;
 use std::io;
 
 /// Kubernetes' Job pod-failure backoff: 10 s doubling…
@@ -27,8 +28,8 @@ struct Job {
     requests: (Resources, [i64; 2]),
     /// Seed of this Job's per-pod attributes, drawn when the Job was created.
     pod_key: StreamKey,
-    /// Pods not yet terminal.
-    active: Vec<PodId>,
+    /// Pods not yet terminal, in creation order (a set: large Jobs remove often).
+    active: BTreeSet<PodId>,
     succeeded: u32,
     failed: u32,
     done: bool,
@@ -147,7 +148,7 @@ impl JobController {
             created: ctx.now,
             requests,
             pod_key,
-            active: Vec::new(),
+            active: BTreeSet::new(),
             succeeded: 0,
             failed: 0,
             done: false,
@@ -187,7 +188,7 @@ impl JobController {
             let draw = draw_pod(workload, job.requests, &mut rng);
             let (pod, alive) = ctx.create_pod(job.workload, job.owner, draw)?;
             if alive {
-                job.active.push(pod);
+                job.active.insert(pod);
             } else {
                 return self.pod_failed(ctx, id);
             }
@@ -198,7 +199,7 @@ impl JobController {
     /// A pod of Job `id` succeeded.
     pub fn pod_succeeded(&mut self, ctx: &mut Ctx, id: JobId, pod: PodId) -> io::Result<()> {
         let job = &mut self.jobs[id.index()];
-        job.active.retain(|&p| p != pod);
+        job.active.remove(&pod);
         job.succeeded += 1;
         let WorkloadKind::Job { completions, .. } =
             ctx.scenario.workloads[job.workload.index()].kind

@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::cluster::ids::{NodeId, PodId};
 use crate::cluster::pod::{PodPhase, PodReason};
-use crate::cluster::taints::TaintEffect;
+use crate::cluster::taints::{TaintEffect, first_untolerated};
 use crate::engine::event::Event;
 use crate::scheduler::plugins::node_selector;
 use std::io;
@@ -16,17 +16,16 @@ fn admission_failure(ctx: &Ctx, pod: PodId, node: NodeId) -> Option<PodReason> {
     let p = &ctx.cluster.pods[pod.index()];
     let t = &ctx.cluster.templates[p.template as usize];
     let nodes = &ctx.cluster.nodes;
-    if let Some(slot) = nodes.admission_shortfall(node, &p.requests) {
-        return Some(PodReason::OutOf(slot));
+    if let Some(lack) = nodes.shortfalls(node, &p.requests).next() {
+        return Some(PodReason::OutOf(lack));
     }
     if !node_selector::matches(nodes, node, &t.node_selector) {
         return Some(PodReason::NodeAffinity);
     }
-    let untolerated = nodes.taints[node.index()]
-        .iter()
-        .filter(|taint| taint.effect == TaintEffect::NoExecute)
-        .any(|taint| !t.tolerations.iter().any(|tol| tol.tolerates(taint)));
-    untolerated.then_some(PodReason::TaintToleration)
+    first_untolerated(&t.tolerations, &nodes.taints[node.index()], |e| {
+        e == TaintEffect::NoExecute
+    })
+    .map(|_| PodReason::TaintToleration)
 }
 
 /// A pod with `nodeName` skips the scheduler; the node's kubelet admits it if it can and

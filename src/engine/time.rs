@@ -20,11 +20,6 @@ pub fn secs_to_nanos(secs: f64) -> Nanos {
     }
 }
 
-/// Nanoseconds as fractional seconds, for statistics and reports only (never for event times).
-pub fn nanos_to_secs(ns: Nanos) -> f64 {
-    ns as f64 / NANOS_PER_SEC as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,6 +32,5 @@ mod tests {
         assert_eq!(secs_to_nanos(-3.0), 0);
         assert_eq!(secs_to_nanos(f64::NAN), 0);
         assert_eq!(secs_to_nanos(1e30), u64::MAX);
-        assert_eq!(nanos_to_secs(2_500_000_000), 2.5);
     }
 }

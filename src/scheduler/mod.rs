@@ -10,10 +10,10 @@ pub mod score_cache;
 
 use crate::cluster::ClusterState;
 use crate::cluster::ids::{NodeId, PodId};
-use crate::cluster::node::NodeTable;
+use crate::cluster::node::{Lack, NodeTable};
 use crate::cluster::resources::{CPU, MAX_RESOURCES, MEMORY};
 use crate::engine::rng::StreamRng;
-use plugins::{node_resources_fit as fit, node_selector, taint_toleration};
+use plugins::{node_selector, taint_toleration};
 use rand::Rng;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -105,7 +105,7 @@ impl<'a> PodFilter<'a> {
 
     fn passes_labels(&self, nodes: &NodeTable, i: usize) -> bool {
         (nodes.taints[i].is_empty()
-            || taint_toleration::untolerated(self.tolerations, &nodes.taints[i]).is_none())
+            || taint_toleration::filter(self.tolerations, &nodes.taints[i]).is_none())
             && (self.selector.is_empty()
                 || node_selector::matches(nodes, NodeId(i as u32), self.selector))
     }
@@ -115,26 +115,53 @@ impl<'a> PodFilter<'a> {
 /// 2 Insufficient cpu, 1 node(s) had untolerated taint {gpu: true}." Each node counts under
 /// the first filter that rejects it; reasons are sorted as strings, as upstream sorts them.
 pub fn unschedulable_message(cluster: &ClusterState, pod: PodId) -> String {
+    /// A node's first failing filter, borrowed from the node so counting allocates nothing.
+    #[derive(PartialEq, Eq, PartialOrd, Ord)]
+    enum Reason<'a> {
+        NotReady,
+        Taint(&'a str, &'a str),
+        Selector,
+        Lack(Lack),
+    }
     let nodes = &cluster.nodes;
     let p = &cluster.pods[pod.index()];
     let t = &cluster.templates[p.template as usize];
-    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+    let mut counts: BTreeMap<Reason, u32> = BTreeMap::new();
     for n in nodes.ids() {
         let i = n.index();
-        let mut add = |r: String| *counts.entry(r).or_insert(0) += 1;
-        if !nodes.ready[i] {
-            add("node(s) were not ready".into());
-        } else if let Some(r) = taint_toleration::untolerated(&t.tolerations, &nodes.taints[i]) {
-            add(r);
+        let first = if !nodes.ready[i] {
+            Some(Reason::NotReady)
+        } else if let Some(taint) = taint_toleration::filter(&t.tolerations, &nodes.taints[i]) {
+            Some(Reason::Taint(&taint.key, &taint.value))
         } else if !node_selector::matches(nodes, n, &t.node_selector) {
-            add(node_selector::REASON.into());
+            Some(Reason::Selector)
         } else {
-            fit::insufficient(nodes, i, &p.requests, &cluster.resources, add);
+            None
+        };
+        match first {
+            Some(r) => *counts.entry(r).or_insert(0) += 1,
+            // NodeResourcesFit reports every resource the node lacks.
+            None => {
+                for lack in nodes.shortfalls(n, &p.requests) {
+                    *counts.entry(Reason::Lack(lack)).or_insert(0) += 1;
+                }
+            }
         }
     }
     let mut reasons: Vec<String> = counts
         .into_iter()
-        .map(|(r, c)| format!("{c} {r}"))
+        .map(|(r, c)| {
+            let text = match r {
+                Reason::NotReady => "node(s) were not ready".to_string(),
+                Reason::Taint(key, value) => taint_toleration::reason(key, value),
+                Reason::Selector => node_selector::REASON.to_string(),
+                Reason::Lack(Lack::Pods) => "Too many pods".to_string(),
+                Reason::Lack(Lack::Resource(r)) => {
+                    format!("Insufficient {}", cluster.resources.name(r))
+                }
+            };
+            format!("{c} {text}")
+        })
         .collect();
     reasons.sort();
     let mut msg = format!("0/{} nodes are available", nodes.len());
@@ -200,8 +227,10 @@ pub struct Scheduler {
     rng: StreamRng,
     /// Pods to try, highest priority first, then first enqueued (PrioritySort).
     active: BinaryHeap<(i32, Reverse<u64>, PodId)>,
-    /// Pods that fit nowhere, waiting for a change that could help, in enqueue order.
-    unschedulable: BTreeMap<u64, PodId>,
+    /// Pods that fit nowhere, waiting for a change that could help, grouped by what the
+    /// filters read (template and requests): a group passes or fails a node as one, so a
+    /// freed node costs one filter per group, not per pod. Within a group, enqueue order.
+    unschedulable: BTreeMap<(u32, [i64; MAX_RESOURCES]), BTreeMap<u64, PodId>>,
     next_seq: u64,
 }
 
@@ -242,26 +271,34 @@ impl Scheduler {
     /// to the active queue. Nothing else changed, so a pod that fit nowhere before can only
     /// fit on `n` now; other pods stay put without a full scheduling cycle.
     pub fn node_freed(&mut self, cluster: &ClusterState, n: NodeId) {
-        let pending =
-            |p: PodId| cluster.pods[p.index()].phase == crate::cluster::pod::PodPhase::Pending;
-        self.unschedulable.retain(|_, p| pending(*p));
-        let movable: Vec<u64> = self
-            .unschedulable
-            .iter()
-            .filter(|&(_, &p)| PodFilter::new(cluster, p).passes(&cluster.nodes, n.index()))
-            .map(|(&s, _)| s)
-            .collect();
-        for s in movable {
-            if let Some(p) = self.unschedulable.remove(&s) {
-                let prio = cluster.pods[p.index()].priority;
-                self.active.push((prio, Reverse(s), p));
+        let movable: Vec<(u32, [i64; MAX_RESOURCES])> =
+            self.unschedulable
+                .iter()
+                .filter(|(_, group)| {
+                    // Every pod of the group has the same filters; any one stands for all (even
+                    // one deleted meanwhile: deleted pods are dropped when taken off the queue).
+                    group.values().next().is_some_and(|&p| {
+                        PodFilter::new(cluster, p).passes(&cluster.nodes, n.index())
+                    })
+                })
+                .map(|(key, _)| *key)
+                .collect();
+        for key in movable {
+            if let Some(group) = self.unschedulable.remove(&key) {
+                self.activate(cluster, group);
             }
         }
     }
 
     /// Nodes joined the cluster: every waiting pod is retried.
     pub fn nodes_added(&mut self, cluster: &ClusterState) {
-        for (seq, p) in std::mem::take(&mut self.unschedulable) {
+        for (_, group) in std::mem::take(&mut self.unschedulable) {
+            self.activate(cluster, group);
+        }
+    }
+
+    fn activate(&mut self, cluster: &ClusterState, group: BTreeMap<u64, PodId>) {
+        for (seq, p) in group {
             let prio = cluster.pods[p.index()].priority;
             self.active.push((prio, Reverse(seq), p));
         }
@@ -281,7 +318,11 @@ impl Scheduler {
         Some(match self.policy.select(cluster, pod, &mut self.rng) {
             Some(n) => Attempt::Bind(pod, n),
             None => {
-                self.unschedulable.insert(seq, pod);
+                let p = &cluster.pods[pod.index()];
+                self.unschedulable
+                    .entry((p.template, p.requests.0))
+                    .or_default()
+                    .insert(seq, pod);
                 Attempt::Unschedulable(pod)
             }
         })

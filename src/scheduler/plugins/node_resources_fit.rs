@@ -3,30 +3,9 @@
 
 use crate::cluster::exact_div::ExactDivisor;
 use crate::cluster::node::NodeTable;
-use crate::cluster::resources::Resources;
 
 /// Kubernetes' `MaxNodeScore`.
 pub const MAX_NODE_SCORE: i64 = 100;
-
-/// The filter's reasons for node `i`, as kube-scheduler words them ("Too many pods",
-/// "Insufficient cpu", …), for the unschedulable message.
-pub fn insufficient(
-    nodes: &NodeTable,
-    i: usize,
-    requests: &Resources,
-    names: &crate::cluster::resources::ResourceNames,
-    mut reason: impl FnMut(String),
-) {
-    if nodes.pod_count[i] >= nodes.max_pods[i] {
-        reason("Too many pods".to_string());
-    }
-    let free = nodes.free(crate::cluster::ids::NodeId(i as u32));
-    for r in 0..names.len() {
-        if requests.0[r] > 0 && requests.0[r] > free.0[r] {
-            reason(format!("Insufficient {}", names.name(r)));
-        }
-    }
-}
 
 /// `leastRequestedScore`: the free fraction of one resource after placing the pod, in
 /// 0..=100, floored; 0 when the pod would not fit or the node has none of it.
@@ -169,7 +148,7 @@ mod tests {
     fn batch_scores_match_the_reference() {
         use crate::cluster::ids::PoolId;
         use crate::cluster::node::NodeSpec;
-        use crate::cluster::resources::{CPU, MEMORY};
+        use crate::cluster::resources::{CPU, MEMORY, Resources};
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
         let max = crate::scenario::limits::MAX_RESOURCE_AMOUNT;

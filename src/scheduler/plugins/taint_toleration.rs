@@ -1,17 +1,15 @@
 //! TaintToleration's filter: a node's NoSchedule and NoExecute taints must all be
 //! tolerated. (Its PreferNoSchedule score arrives with the full scheduler framework.)
 
-use crate::cluster::taints::{TaintEffect, Toleration};
+use crate::cluster::taints::{Taint, TaintEffect, Toleration, first_untolerated};
 
-/// The first taint of `taints` that `tolerations` do not tolerate, as kube-scheduler
-/// reports it: "node(s) had untolerated taint {key: value}".
-pub fn untolerated(
-    tolerations: &[Toleration],
-    taints: &[crate::cluster::taints::Taint],
-) -> Option<String> {
-    taints
-        .iter()
-        .filter(|t| t.effect != TaintEffect::PreferNoSchedule)
-        .find(|t| !tolerations.iter().any(|tol| tol.tolerates(t)))
-        .map(|t| format!("node(s) had untolerated taint {{{}: {}}}", t.key, t.value))
+/// The first taint that keeps the pod off the node, if any.
+#[inline]
+pub fn filter<'a>(tolerations: &[Toleration], taints: &'a [Taint]) -> Option<&'a Taint> {
+    first_untolerated(tolerations, taints, |e| e != TaintEffect::PreferNoSchedule)
+}
+
+/// kube-scheduler's reason for a node rejected by the taint `key`=`value`.
+pub fn reason(key: &str, value: &str) -> String {
+    format!("node(s) had untolerated taint {{{key}: {value}}}")
 }
