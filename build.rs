@@ -13,4 +13,5 @@ fn main() {
     println!("cargo:rustc-env=KUBESIM_GIT_COMMIT={commit}");
     println!("cargo:rerun-if-changed=.git/HEAD");
     println!("cargo:rerun-if-changed=.git/refs/heads");
+    println!("cargo:rerun-if-changed=.git/packed-refs");
 }

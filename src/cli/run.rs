@@ -106,7 +106,7 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
             result.pods_created, result.pods_scheduled, result.pods_pending, result.pods_finished
         );
         println!(
-            "time pending  mean {} s, p99 {} s",
+            "time pending  mean {} s, p99 {} s (pods that got a node)",
             get("pending_mean_s"),
             get("pending_p99_s")
         );

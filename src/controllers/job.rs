@@ -11,7 +11,6 @@ use crate::engine::time::{NANOS_PER_SEC, Nanos, secs_to_nanos};
 use crate::scenario::model::{ArrivalProcess, Arrivals, WorkloadKind};
 use rand::Rng;
 use rand_distr::{Distribution as _, Exp};
-use std::collections::BTreeSet;
 use std::io;
 
 /// Kubernetes' Job pod-failure backoff: 10 s doubling…
@@ -28,8 +27,11 @@ struct Job {
     requests: (Resources, [i64; 2]),
     /// Seed of this Job's per-pod attributes, drawn when the Job was created.
     pod_key: StreamKey,
-    /// Pods not yet terminal, in creation order (a set: large Jobs remove often).
-    active: BTreeSet<PodId>,
+    /// Every pod it created, in creation order.
+    pods: Vec<PodId>,
+    /// How many of them are not yet terminal (kept as a count so that a pod's end costs
+    /// O(1) however large the Job; the rare failure path scans `pods`).
+    active: u32,
     succeeded: u32,
     failed: u32,
     done: bool,
@@ -148,7 +150,8 @@ impl JobController {
             created: ctx.now,
             requests,
             pod_key,
-            active: BTreeSet::new(),
+            pods: Vec::new(),
+            active: 0,
             succeeded: 0,
             failed: 0,
             done: false,
@@ -182,13 +185,14 @@ impl JobController {
             None if job.succeeded == 0 => parallelism,
             None => 0,
         } as usize;
-        while job.active.len() < want {
+        while (job.active as usize) < want {
             let ordinal = ctx.cluster.owners[job.owner as usize].pods_created;
             let mut rng = job.pod_key.rng_at(u64::from(ordinal));
             let draw = draw_pod(workload, job.requests, &mut rng);
             let (pod, alive) = ctx.create_pod(job.workload, job.owner, draw)?;
+            job.pods.push(pod);
             if alive {
-                job.active.insert(pod);
+                job.active += 1;
             } else {
                 return self.pod_failed(ctx, id);
             }
@@ -197,9 +201,9 @@ impl JobController {
     }
 
     /// A pod of Job `id` succeeded.
-    pub fn pod_succeeded(&mut self, ctx: &mut Ctx, id: JobId, pod: PodId) -> io::Result<()> {
+    pub fn pod_succeeded(&mut self, ctx: &mut Ctx, id: JobId) -> io::Result<()> {
         let job = &mut self.jobs[id.index()];
-        job.active.remove(&pod);
+        job.active -= 1;
         job.succeeded += 1;
         let WorkloadKind::Job { completions, .. } =
             ctx.scenario.workloads[job.workload.index()].kind
@@ -208,7 +212,7 @@ impl JobController {
         };
         let complete = match completions {
             Some(c) => job.succeeded >= c,
-            None => job.active.is_empty(),
+            None => job.active == 0,
         };
         if complete && !job.done {
             job.done = true;
@@ -238,9 +242,11 @@ impl JobController {
         if job.failed > backoff_limit {
             job.done = true;
             let (w, created) = (job.workload, job.created);
-            let victims = std::mem::take(&mut job.active);
+            job.active = 0;
+            let victims = std::mem::take(&mut job.pods);
             let name = ctx.cluster.owners[job.owner as usize].name.clone();
             for p in victims {
+                // Deleting a pod that already ended does nothing.
                 kubelet::delete(ctx, p, PodReason::JobFailed, "BackoffLimitExceeded")?;
             }
             ctx.rec.job_ended(w, false, created, ctx.now - created);

@@ -222,7 +222,7 @@ impl<'s> Simulation<'s> {
                 kubelet::completed(&mut ctx, pod)?;
                 let owner = ctx.cluster.pods[pod.index()].owner;
                 match ctx.cluster.owners[owner as usize].kind {
-                    OwnerKind::Job(job) => self.jobs.pod_succeeded(&mut ctx, job, pod),
+                    OwnerKind::Job(job) => self.jobs.pod_succeeded(&mut ctx, job),
                     // Deployment pods are long-running: they never complete.
                     OwnerKind::Deployment(_) => Ok(()),
                 }
