@@ -317,3 +317,93 @@ impl ClusterState {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::ids::PoolId;
+    use crate::cluster::node::NodeSpec;
+    use crate::cluster::pod::{PodTemplate, RestartPolicy};
+
+    /// A cluster with one node and one running pod, consistent by construction.
+    fn small() -> ClusterState {
+        let mut c = ClusterState::default();
+        let mut alloc = Resources::ZERO;
+        alloc.0[CPU] = 4000;
+        alloc.0[MEMORY] = 1 << 30;
+        c.add_node(NodeSpec {
+            name: "n-0".into(),
+            pool: PoolId(0),
+            zone: 0,
+            capacity: alloc,
+            allocatable: alloc,
+            max_pods: 10,
+            labels: vec![],
+            taints: vec![],
+        });
+        c.templates.push(PodTemplate {
+            labels: vec![],
+            node_selector: vec![],
+            tolerations: vec![],
+            priority: 0,
+            restart_policy: RestartPolicy::Always,
+            node_name: None,
+            namespace: "default".into(),
+        });
+        let owner = c.add_owner("w".into(), OwnerKind::Deployment(WorkloadId(0)));
+        let mut req = Resources::ZERO;
+        req.0[CPU] = 1000;
+        let pod = c.create_pod(
+            NewPod {
+                owner,
+                workload: WorkloadId(0),
+                template: 0,
+                requests: req,
+                nonzero_requests: [1000, 200 << 20],
+                usage: req,
+                startup_delay: 0,
+                run_time: None,
+            },
+            0,
+        );
+        c.bind(pod, NodeId(0), 0);
+        c.start(pod, 0);
+        c
+    }
+
+    /// Each account the checker recounts, corrupted alone, is caught.
+    #[test]
+    fn every_corrupted_account_is_caught() {
+        assert_eq!(small().check_invariants(), Ok(()));
+        let corruptions: Vec<(&str, fn(&mut ClusterState))> = vec![
+            ("phase count", |c| {
+                c.phase_counts[PodPhase::Running as usize] += 1
+            }),
+            ("node requested", |c| c.nodes.requested[0].0[CPU] += 1),
+            ("pod count", |c| c.nodes.pod_count[0] += 1),
+            ("free cpu", |c| c.nodes.free_cpu[0] -= 1),
+            ("free memory", |c| c.nodes.free_memory[0] += 1),
+            ("non-zero cpu", |c| c.nodes.nonzero_cpu[0] += 1),
+            ("non-zero memory", |c| c.nodes.nonzero_memory[0] -= 1),
+            ("node used", |c| c.nodes.used[0].0[CPU] += 1),
+            ("alloc copy", |c| c.nodes.alloc_cpu[0] += 1),
+            ("requested total", |c| c.requested_total.0[CPU] += 1),
+            ("used total", |c| c.used_total.0[CPU] -= 1),
+            ("allocatable total", |c| c.allocatable_total.0[MEMORY] += 1),
+            ("nodes ready", |c| c.nodes_ready += 1),
+            ("nodes in use", |c| c.nodes_in_use -= 1),
+            ("pod on a node that is not Ready", |c| {
+                c.nodes.ready[0] = false
+            }),
+            ("over-commit", |c| {
+                c.pods[0].requests.0[CPU] = 5000;
+                c.nodes.requested[0].0[CPU] = 5000;
+            }),
+        ];
+        for (what, corrupt) in corruptions {
+            let mut c = small();
+            corrupt(&mut c);
+            assert!(c.check_invariants().is_err(), "{what} was not caught");
+        }
+    }
+}

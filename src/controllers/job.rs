@@ -216,6 +216,8 @@ impl JobController {
         };
         if complete && !job.done {
             job.done = true;
+            // A finished Job keeps no pod list: its pods are all terminal.
+            job.pods = Vec::new();
             let (w, created) = (job.workload, job.created);
             ctx.rec.job_ended(w, true, created, ctx.now - created);
             let name = ctx.cluster.owners[job.owner as usize].name.clone();

@@ -872,6 +872,12 @@ fn job_requests(
                     sidecar: false,
                 };
                 let (with_overhead, nonzero) = pod_requests(&[single], &[], &overhead);
+                if with_overhead.0.iter().any(|&v| v > MAX_RESOURCE_AMOUNT) {
+                    return cx.err(
+                        format!("{p}.requests"),
+                        "with the pod overhead this exceeds the limit of 2^46 base units",
+                    );
+                }
                 r = with_overhead;
                 options.push((r, nonzero));
                 weighted.push(super::dist::Weighted { value: i as f64, weight: w });
