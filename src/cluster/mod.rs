@@ -375,7 +375,8 @@ mod tests {
     #[test]
     fn every_corrupted_account_is_caught() {
         assert_eq!(small().check_invariants(), Ok(()));
-        let corruptions: Vec<(&str, fn(&mut ClusterState))> = vec![
+        type Corruption = (&'static str, fn(&mut ClusterState));
+        let corruptions: Vec<Corruption> = vec![
             ("phase count", |c| {
                 c.phase_counts[PodPhase::Running as usize] += 1
             }),
