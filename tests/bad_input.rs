@@ -719,3 +719,27 @@ fn node_name_of_a_node_that_joins_later() {
     assert_field(&m, "workloads.deployments[0].spec.template.spec.nodeName");
     assert_says(&m, &["`late-0`", "later"]);
 }
+
+#[test]
+fn validate_takes_the_same_overrides_as_run() {
+    // Without a duration a pinned Deployment is refused; `--duration` satisfies the rule
+    // for validate exactly as it does for run.
+    let s = Scratch::new();
+    let path = s.write(
+        scenario_with(
+            "            containers:\n              - name: app\n",
+            "            nodeName: pool-0\n            containers:\n              - name: app\n",
+        )
+        .replace("duration: 10m\n", "")
+        .replace("        arrivals: {poisson: 1/min}\n", ""),
+    );
+    let refused = s.kubesim(&[OsStr::new("validate"), path.as_os_str()]);
+    assert_eq!(refused.code, Some(2));
+    let ok = s.kubesim(&[
+        OsStr::new("validate"),
+        path.as_os_str(),
+        OsStr::new("--duration"),
+        OsStr::new("10m"),
+    ]);
+    assert_eq!(ok.code, Some(0), "{}", ok.stderr);
+}

@@ -58,6 +58,12 @@ pub struct RunArgs {
 pub struct ValidateArgs {
     /// The scenario file (YAML).
     pub scenario: PathBuf,
+    /// Check with this seed, as `run --seed` would run it.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Check with this duration, as `run --duration` would run it (e.g. 90s, 10m).
+    #[arg(long)]
+    pub duration: Option<String>,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

@@ -47,9 +47,12 @@ impl Progress for Bar {
     }
 }
 
-/// Loads, runs and reports.
-pub fn run(args: &RunArgs) -> Result<(), Error> {
-    let duration = match &args.duration {
+/// The command-line overrides of `run` and `validate`, checked.
+pub fn overrides(
+    seed: Option<u64>,
+    duration: Option<&str>,
+) -> Result<crate::scenario::Overrides, Error> {
+    let duration = match duration {
         Some(d) => {
             let d = SimDuration::parse(d).map_err(|m| Error::Usage(format!("--duration: {m}")))?;
             if d.as_nanos() == 0 {
@@ -59,10 +62,12 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
         }
         None => None,
     };
-    let overrides = crate::scenario::Overrides {
-        seed: args.seed,
-        duration,
-    };
+    Ok(crate::scenario::Overrides { seed, duration })
+}
+
+/// Loads, runs and reports.
+pub fn run(args: &RunArgs) -> Result<(), Error> {
+    let overrides = overrides(args.seed, args.duration.as_deref())?;
     let scenario = crate::scenario::load_with(&args.scenario, overrides)?;
     if !args.quiet {
         for w in &scenario.warnings {

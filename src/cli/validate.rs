@@ -5,7 +5,8 @@ use crate::Error;
 
 /// Validates the scenario and prints what it describes.
 pub fn validate(args: &ValidateArgs) -> Result<(), Error> {
-    let s = crate::scenario::load(&args.scenario)?;
+    let overrides = super::run::overrides(args.seed, args.duration.as_deref())?;
+    let s = crate::scenario::load_with(&args.scenario, overrides)?;
     if !args.quiet {
         for w in &s.warnings {
             eprintln!("note: {w}");
