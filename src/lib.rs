@@ -4,6 +4,8 @@
 //! returned [`RunResult`] or the CSV files it writes. The same binary, scenario and seed
 //! give byte-identical output files.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod cluster;
 pub mod controllers;
