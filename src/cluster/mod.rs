@@ -105,8 +105,18 @@ impl ClusterState {
 
     /// The pod's name, `<owner>-<ordinal>`.
     pub fn pod_name(&self, pod: PodId) -> String {
+        let mut name = String::new();
+        self.write_pod_name(pod, &mut name);
+        name
+    }
+
+    /// Appends the pod's name to `out`: output files name millions of pods and reuse one
+    /// buffer rather than allocate for each.
+    pub fn write_pod_name(&self, pod: PodId, out: &mut String) {
+        use std::fmt::Write as _;
         let p = &self.pods[pod.index()];
-        format!("{}-{}", self.owners[p.owner as usize].name, p.ordinal)
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{}-{}", self.owners[p.owner as usize].name, p.ordinal);
     }
 
     /// Creates a Pending pod.

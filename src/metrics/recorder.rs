@@ -286,12 +286,7 @@ impl Recorder {
         let p = &cluster.pods[pod.index()];
         let mut name = std::mem::take(&mut self.buf);
         name.clear();
-        name.push_str(&cluster.owners[p.owner as usize].name);
-        {
-            use std::fmt::Write as _;
-            // Writing to a String cannot fail.
-            let _ = write!(name, "-{}", p.ordinal);
-        }
+        cluster.write_pod_name(pod, &mut name);
         let node = p
             .node
             .map_or("", |n| cluster.nodes.name[n.index()].as_str());

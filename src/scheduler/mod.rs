@@ -65,19 +65,24 @@ impl<'a> PodFilter<'a> {
     #[inline(always)]
     pub fn passes(&self, nodes: &NodeTable, i: usize) -> bool {
         // `&` rather than `&&`: cheap checks without branches keep the loop predictable.
-        let mut ok = nodes.ready[i]
+        let cheap = nodes.ready[i]
             & (nodes.pod_count[i] < nodes.max_pods[i])
             & (self.cpu <= nodes.free_cpu[i])
             & (self.memory <= nodes.free_memory[i]);
-        for &(r, want) in &self.others {
-            ok &= want <= nodes.allocatable[i].0[r] - nodes.requested[i].0[r];
-        }
-        ok && (!self.slow || self.passes_labels(nodes, i))
+        cheap && self.passes_rest(nodes, i)
+    }
+
+    /// The filters beyond pod count, cpu and memory: other requested resources, taints and
+    /// the node selector.
+    fn passes_rest(&self, nodes: &NodeTable, i: usize) -> bool {
+        let free = |r: usize| nodes.allocatable[i].0[r] - nodes.requested[i].0[r];
+        self.others.iter().all(|&(r, want)| want <= free(r))
+            && (!self.slow || self.passes_labels(nodes, i))
     }
 
     /// Writes to `out` each node's score from `scores`, or −1 where the pod may not go,
-    /// and returns the best. Equivalent to [`PodFilter::passes`] node by node, written over
-    /// zipped arrays so the common case (cpu and memory only, no taints or selector) runs
+    /// and returns the best. The same checks as [`PodFilter::passes`], written over zipped
+    /// arrays so the common case (cpu and memory only, no taints or selector) runs
     /// without bounds checks or data-dependent branches.
     pub fn mask_scores(&self, nodes: &NodeTable, scores: &[i64], out: &mut Vec<i64>) -> i64 {
         out.clear();
@@ -94,7 +99,7 @@ impl<'a> PodFilter<'a> {
         {
             let mut ok = ready & (count < max) & (self.cpu <= cpu) & (self.memory <= mem);
             if !simple && ok {
-                ok = self.passes(nodes, i);
+                ok = self.passes_rest(nodes, i);
             }
             let s = if ok { s } else { -1 };
             best = best.max(s);
