@@ -62,7 +62,11 @@ pub fn overrides(
         }
         None => None,
     };
-    Ok(crate::scenario::Overrides { seed, duration })
+    Ok(crate::scenario::Overrides {
+        seed,
+        duration,
+        scheduler: None,
+    })
 }
 
 /// Loads, runs and reports.

@@ -7,6 +7,7 @@ pub mod node;
 pub mod pod;
 pub mod pod_request;
 pub mod resources;
+pub mod selectors;
 pub mod taints;
 
 use crate::engine::time::Nanos;
@@ -359,6 +360,11 @@ mod tests {
             restart_policy: RestartPolicy::Always,
             node_name: None,
             namespace: "default".into(),
+            affinity: Default::default(),
+            spread: vec![],
+            host_ports: vec![],
+            scheduler_name: "default-scheduler".into(),
+            preemption_policy: Default::default(),
         });
         let owner = c.add_owner("w".into(), OwnerKind::Deployment(WorkloadId(0)));
         let mut req = Resources::ZERO;

@@ -94,6 +94,26 @@ pub struct PodTemplate {
     pub node_name: Option<NodeId>,
     /// Namespace.
     pub namespace: String,
+    /// `affinity`.
+    pub affinity: super::selectors::Affinity,
+    /// `topologySpreadConstraints`.
+    pub spread: Vec<super::selectors::SpreadConstraint>,
+    /// Host ports of its containers, sorted.
+    pub host_ports: Vec<super::selectors::HostPort>,
+    /// `schedulerName`: the profile that schedules it.
+    pub scheduler_name: String,
+    /// Whether it may preempt lower-priority pods (from its priority class).
+    pub preemption_policy: PreemptionPolicy,
+}
+
+/// `preemptionPolicy` of a pod's priority class.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PreemptionPolicy {
+    /// May evict lower-priority pods to make room (the default).
+    #[default]
+    PreemptLowerPriority,
+    /// Waits for room instead.
+    Never,
 }
 
 /// Why a pod ended the way it did (the `reason` column of `pods.csv`).

@@ -54,12 +54,15 @@ pub enum ScenarioError {
 
 /// Command-line values that replace the scenario's own. They are applied before
 /// validation, so every check (limits, warmup, expected pod count) sees them.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Overrides {
     /// Replaces `seed`.
     pub seed: Option<u64>,
     /// Replaces `duration`.
     pub duration: Option<units::SimDuration>,
+    /// Replaces the policy of the default scheduler profile (`scheduler.policy`): one of
+    /// [`crate::scheduler::config::POLICY_NAMES`] or a profile name of the scenario.
+    pub scheduler: Option<String>,
 }
 
 /// Reads, parses and validates a scenario file.

@@ -17,6 +17,8 @@ pub struct Scenario {
     pub seed: u64,
     /// Seed of the scheduler's decisions, when set apart from `seed`.
     pub scheduler_seed: Option<u64>,
+    /// Scheduler profiles, queue and cycle settings.
+    pub scheduler: crate::scheduler::config::SchedulerConfig,
     /// End of the run; `None` runs until no events remain.
     pub duration: Option<Nanos>,
     /// `timeseries.csv` interval.

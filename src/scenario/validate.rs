@@ -174,6 +174,7 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         file_sha256: sha,
         seed: doc.seed.unwrap_or(1),
         scheduler_seed: doc.scheduler.seed,
+        scheduler: crate::scheduler::config::SchedulerConfig::default(),
         duration,
         interval,
         warmup,
@@ -1283,6 +1284,11 @@ fn template(
         restart_policy,
         node_name,
         namespace: meta.namespace.clone().unwrap_or_else(|| "default".into()),
+        affinity: Default::default(),
+        spread: Vec::new(),
+        host_ports: Vec::new(),
+        scheduler_name: crate::scheduler::config::DEFAULT_SCHEDULER_NAME.to_string(),
+        preemption_policy: Default::default(),
     };
     Ok((template, requests))
 }

@@ -5,6 +5,7 @@
 //! ties broken uniformly at random from the scheduler's own stream. Placement goes through
 //! the [`Policy`] trait so that other policies and the full plugin framework slot in.
 
+pub mod config;
 pub mod plugins;
 pub mod score_cache;
 
