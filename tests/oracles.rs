@@ -248,8 +248,13 @@ workloads:
     assert_eq!(o.cluster.pods[5].phase, PodPhase::Pending);
 }
 
-/// The scheduling queue takes higher priority first: with one slot, a low-priority pod
-/// waiting since 10 s loses to a high-priority one waiting since 20 s when the slot frees.
+/// Priority and preemption, derived by hand from upstream's rules (PrioritySort,
+/// DefaultPreemption, 30 s termination grace, Job backoff 10 s): `first-0` holds the only
+/// slot from t=0; `low` (priority 0) arrives at 10 s and waits; `high` (1000) arrives at
+/// 20 s, preempts `first-0`, whose grace period ends at 50 s, and binds then. The Job
+/// `first` counts the evicted pod as failed and creates `first-1` after its 10 s backoff.
+/// When `high` ends at 150 s, `low` goes first (same priority, enqueued earlier), and
+/// `first-1` follows at 250 s.
 #[test]
 fn higher_priority_pending_pod_goes_first() {
     let text = header("prio", "")
@@ -288,8 +293,12 @@ workloads:
         .iter()
         .map(|p| p.bound.expect("bound") / S)
         .collect();
-    // Pods in creation order: first-0 (t=0), low-0-0 (t=10), high-0-0 (t=20).
-    assert_eq!(bound, [0, 200, 100]);
+    // Pods in creation order: first-0 (t=0), low-0-0 (t=10), high-0-0 (t=20), first-1 (t=30).
+    assert_eq!(bound, [0, 150, 50, 250]);
+    assert_eq!(
+        o.cluster.pods[0].reason,
+        Some(kubesim::cluster::pod::PodReason::Preempted)
+    );
     assert_eq!(o.cluster.pods[2].priority, 1000);
 }
 

@@ -147,6 +147,8 @@ impl ClusterState {
             startup_delay: new.startup_delay,
             run_time: new.run_time,
             generation: 0,
+            nominated_node: None,
+            terminating: false,
         });
         self.phase_counts[PodPhase::Pending as usize] += 1;
         id
@@ -170,6 +172,11 @@ impl ClusterState {
             self.nodes_in_use += 1;
         }
         self.nodes.add_pod(node, &req, nz);
+        self.nodes.pods[node.index()].push(pod);
+        let ports = &self.templates[p.template as usize].host_ports;
+        if !ports.is_empty() {
+            self.nodes.host_ports[node.index()].extend(ports.iter().cloned());
+        }
         self.requested_total += req;
         self.set_phase(pod, PodPhase::Bound);
     }
@@ -196,9 +203,20 @@ impl ClusterState {
         p.finished = Some(now);
         p.reason = Some(reason);
         p.generation = p.generation.wrapping_add(1);
-        let (req, nz, usage, node) = (p.requests, p.nonzero_requests, p.usage, p.node);
+        let (req, nz, usage, node, template) =
+            (p.requests, p.nonzero_requests, p.usage, p.node, p.template);
         if let (true, Some(n)) = (was.on_node(), node) {
             self.nodes.remove_pod(n, &req, nz);
+            let on = &mut self.nodes.pods[n.index()];
+            if let Some(k) = on.iter().position(|&q| q == pod) {
+                on.swap_remove(k);
+            }
+            for port in &self.templates[template as usize].host_ports {
+                let held = &mut self.nodes.host_ports[n.index()];
+                if let Some(k) = held.iter().position(|h| h == port) {
+                    held.swap_remove(k);
+                }
+            }
             self.requested_total -= req;
             if self.nodes.pod_count[n.index()] == 0 {
                 self.nodes_in_use -= 1;
@@ -365,6 +383,7 @@ mod tests {
             host_ports: vec![],
             scheduler_name: "default-scheduler".into(),
             preemption_policy: Default::default(),
+            termination_grace: crate::engine::time::secs_to_nanos(30.0),
         });
         let owner = c.add_owner("w".into(), OwnerKind::Deployment(WorkloadId(0)));
         let mut req = Resources::ZERO;

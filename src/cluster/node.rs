@@ -72,6 +72,14 @@ pub struct NodeTable {
     pub taints: Vec<Vec<Taint>>,
     /// Whether any node has a taint (lets the scheduler skip the taint filter).
     pub any_taints: bool,
+    /// Cordoned (`spec.unschedulable`).
+    pub unschedulable: Vec<bool>,
+    /// How many nodes are cordoned (lets the scheduler skip NodeUnschedulable).
+    pub cordoned: u32,
+    /// Host ports held by the pods bound to each node.
+    pub host_ports: Vec<Vec<super::selectors::HostPort>>,
+    /// Pods bound to each node (Bound or Running), in no particular order.
+    pub pods: Vec<Vec<super::ids::PodId>>,
     /// Nodes whose requests changed, oldest first: score caches replay this log to update
     /// only those nodes. Entry `k` has sequence number `changes_base + k`.
     pub changes: Vec<u32>,
@@ -116,6 +124,9 @@ impl NodeTable {
         self.labels.push(spec.labels);
         self.any_taints |= !spec.taints.is_empty();
         self.taints.push(spec.taints);
+        self.unschedulable.push(false);
+        self.host_ports.push(Vec::new());
+        self.pods.push(Vec::new());
         id
     }
 

@@ -104,6 +104,8 @@ pub struct PodTemplate {
     pub scheduler_name: String,
     /// Whether it may preempt lower-priority pods (from its priority class).
     pub preemption_policy: PreemptionPolicy,
+    /// `terminationGracePeriodSeconds`: how long a deleted pod keeps its node.
+    pub termination_grace: Nanos,
 }
 
 /// `preemptionPolicy` of a pod's priority class.
@@ -130,6 +132,8 @@ pub enum PodReason {
     Completed,
     /// Its Job failed (backoffLimit exceeded) and active pods were removed.
     JobFailed,
+    /// The scheduler evicted it to make room for a higher-priority pod.
+    Preempted,
 }
 
 impl PodReason {
@@ -144,6 +148,7 @@ impl PodReason {
             PodReason::TaintToleration => "TaintToleration".into(),
             PodReason::Completed => "Completed".into(),
             PodReason::JobFailed => "BackoffLimitExceeded".into(),
+            PodReason::Preempted => "PreemptionByScheduler".into(),
         }
     }
 }
@@ -189,4 +194,9 @@ pub struct Pod {
     pub run_time: Option<Nanos>,
     /// Bumped when the pod changes in a way that voids its scheduled events.
     pub generation: u32,
+    /// The node a preemption made room on (`status.nominatedNodeName`).
+    pub nominated_node: Option<NodeId>,
+    /// Deleted and in its termination grace period: still on its node, no longer counted
+    /// by its controller.
+    pub terminating: bool,
 }

@@ -227,6 +227,17 @@ impl JobController {
         self.sync(ctx, id)
     }
 
+    /// A pod of Job `id` is being evicted: it no longer counts as active and, as
+    /// upstream without a pod failure policy, counts as a failed pod.
+    pub fn pod_evicted(&mut self, ctx: &mut Ctx, id: JobId) -> io::Result<()> {
+        let job = &mut self.jobs[id.index()];
+        if job.done {
+            return Ok(());
+        }
+        job.active = job.active.saturating_sub(1);
+        self.pod_failed(ctx, id)
+    }
+
     /// A pod of Job `id` was rejected by its node. Past
     /// `backoffLimit` failures the Job fails and its active pods are deleted; otherwise
     /// the replacement waits for the Job backoff.

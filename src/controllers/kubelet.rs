@@ -6,11 +6,11 @@ use crate::cluster::ids::{NodeId, PodId};
 use crate::cluster::pod::{PodPhase, PodReason};
 use crate::cluster::taints::{TaintEffect, first_untolerated};
 use crate::engine::event::Event;
-use crate::scheduler::plugins::node_selector;
+use crate::scheduler::plugins::node_affinity;
 use std::io;
 
 /// Why the kubelet of `node` would refuse `pod`, checked in the kubelet's order
-/// (`generalFilter`): resources, then node affinity (`nodeSelector`), then NoExecute taints
+/// (`generalFilter`): resources, then node affinity (`nodeSelector` and required terms), then NoExecute taints
 /// (the only effect the kubelet checks).
 fn admission_failure(ctx: &Ctx, pod: PodId, node: NodeId) -> Option<PodReason> {
     let p = &ctx.cluster.pods[pod.index()];
@@ -19,7 +19,13 @@ fn admission_failure(ctx: &Ctx, pod: PodId, node: NodeId) -> Option<PodReason> {
     if let Some(lack) = nodes.shortfalls(node, &p.requests).next() {
         return Some(PodReason::OutOf(lack));
     }
-    if !node_selector::matches(nodes, node, &t.node_selector) {
+    let i = node.index();
+    if !node_affinity::matches(
+        &t.node_selector,
+        &t.affinity.node,
+        &nodes.name[i],
+        &nodes.labels[i],
+    ) {
         return Some(PodReason::NodeAffinity);
     }
     first_untolerated(&t.tolerations, &nodes.taints[node.index()], |e| {

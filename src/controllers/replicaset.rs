@@ -63,6 +63,16 @@ impl ReplicaSet {
         Ok(())
     }
 
+    /// One of its pods is being evicted: it no longer counts, and a replacement is
+    /// created at once (an eviction is not the pod's failure, so no backoff).
+    pub fn pod_evicted(&mut self, ctx: &mut Ctx) -> io::Result<()> {
+        self.active = self.active.saturating_sub(1);
+        if self.sync_pending {
+            return Ok(());
+        }
+        self.sync(ctx)
+    }
+
     /// One of its pods failed: replace it after the backoff. Kubernetes would recreate it
     /// at once; kubesim waits 10 s doubling to 5 min so that a node that keeps rejecting a
     /// pinned pod cannot make an endless storm at one instant.

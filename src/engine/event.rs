@@ -26,6 +26,16 @@ pub enum Event {
     },
     /// The scheduler takes pods off its active queue and binds them.
     ScheduleCycle,
+    /// Pods' scheduling backoff expired, or pods waited in the unschedulable pool long
+    /// enough to be retried anyway.
+    SchedulerWake,
+    /// A deleted pod's termination grace period is over: it leaves its node.
+    PodTerminated {
+        /// The pod.
+        pod: PodId,
+        /// The pod's generation when this was scheduled.
+        generation: u32,
+    },
     /// A bound pod's containers are up: the pod turns Running.
     PodStarted {
         /// The pod.

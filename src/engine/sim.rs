@@ -5,7 +5,7 @@ use super::queue::EventQueue;
 use super::rng::StreamKey;
 use super::time::Nanos;
 use crate::cluster::ids::{NodeId, PodId, PoolId, WorkloadId};
-use crate::cluster::pod::PodPhase;
+use crate::cluster::pod::{PodPhase, PodReason};
 use crate::cluster::{ClusterState, OwnerKind};
 use crate::controllers::job::JobController;
 use crate::controllers::replicaset::ReplicaSet;
@@ -15,7 +15,7 @@ use crate::metrics::recorder::Recorder;
 use crate::scenario::Scenario;
 use crate::scenario::limits::{MAX_PODS, MAX_SAMPLES};
 use crate::scenario::model::WorkloadKind;
-use crate::scheduler::{Attempt, LeastAllocated, Scheduler, unschedulable_message};
+use crate::scheduler::{Attempt, Scheduler};
 use std::io::{self, Write};
 
 /// Receives progress while a run goes on (the CLI draws a bar with it).
@@ -51,6 +51,8 @@ pub struct Simulation<'s> {
     rec: Recorder,
     inbox: Inbox,
     cycle_pending: bool,
+    /// When a `SchedulerWake` is already queued.
+    wake_at: Option<Nanos>,
     events: u64,
     check_every_event: bool,
 }
@@ -91,7 +93,8 @@ impl<'s> Simulation<'s> {
             &scenario.resources,
         )?;
         let scheduler = Scheduler::new(
-            Box::new(LeastAllocated::default()),
+            &scenario.scheduler,
+            &scenario.templates,
             StreamKey::new(scenario.effective_scheduler_seed(), "scheduler").rng(),
         );
         let mut replicasets = Vec::new();
@@ -118,6 +121,7 @@ impl<'s> Simulation<'s> {
             rec,
             inbox: Inbox::default(),
             cycle_pending: false,
+            wake_at: None,
             events: 0,
             check_every_event: false,
         })
@@ -207,7 +211,34 @@ impl<'s> Simulation<'s> {
             }
             Event::ScheduleCycle => {
                 self.cycle_pending = false;
-                schedule_cycle(&mut self.scheduler, &mut ctx)
+                let cycle_time = self.scenario.scheduler.cycle_time;
+                let mut attempt = |ctx: &mut Ctx, scheduler: &mut Scheduler| {
+                    let Some(a) = scheduler.next(ctx.cluster, ctx.now) else {
+                        return Ok(false);
+                    };
+                    apply(scheduler, ctx, a, &mut self.replicasets, &mut self.jobs)?;
+                    Ok::<bool, io::Error>(true)
+                };
+                if cycle_time == 0 {
+                    while attempt(&mut ctx, &mut self.scheduler)? {}
+                } else if attempt(&mut ctx, &mut self.scheduler)? {
+                    // The scheduler is busy for one cycle before it takes the next pod.
+                    self.cycle_pending = true;
+                    ctx.queue
+                        .push(ctx.now.saturating_add(cycle_time), Event::ScheduleCycle);
+                }
+                Ok(())
+            }
+            Event::SchedulerWake => {
+                self.wake_at = None;
+                self.scheduler.wake(ctx.cluster, ctx.now);
+                Ok(())
+            }
+            Event::PodTerminated { pod, generation } => {
+                if kubelet::current(&ctx, pod, generation) {
+                    kubelet::delete(&mut ctx, pod, PodReason::Preempted, "terminated")?;
+                }
+                Ok(())
             }
             Event::PodStarted { pod, generation } => {
                 if kubelet::current(&ctx, pod, generation) {
@@ -238,10 +269,10 @@ impl<'s> Simulation<'s> {
     /// Hands the scheduler what the event changed and starts a cycle if pods wait.
     fn after_event(&mut self) {
         if std::mem::take(&mut self.inbox.nodes_added) {
-            self.scheduler.nodes_added(&self.cluster);
+            self.scheduler.nodes_changed(&self.cluster, self.now);
         }
         for n in self.inbox.freed.drain(..) {
-            self.scheduler.node_freed(&self.cluster, n);
+            self.scheduler.node_freed(&self.cluster, n, self.now);
         }
         for p in self.inbox.new_pods.drain(..) {
             self.scheduler.enqueue(&self.cluster, p);
@@ -249,6 +280,12 @@ impl<'s> Simulation<'s> {
         if self.scheduler.has_active() && !self.cycle_pending {
             self.cycle_pending = true;
             self.queue.push(self.now, Event::ScheduleCycle);
+        }
+        if let Some(t) = self.scheduler.next_wake(&self.cluster)
+            && self.wake_at.is_none_or(|w| t < w)
+        {
+            self.wake_at = Some(t);
+            self.queue.push(t.max(self.now), Event::SchedulerWake);
         }
     }
 }
@@ -267,26 +304,77 @@ fn add_pool(cluster: &mut ClusterState, scenario: &Scenario, i: usize) -> Vec<No
     ids
 }
 
-/// Takes every pod off the active queue, binding those that fit.
-fn schedule_cycle(scheduler: &mut Scheduler, ctx: &mut Ctx) -> io::Result<()> {
-    while let Some(attempt) = scheduler.next(ctx.cluster) {
-        let pod: PodId = match attempt {
-            Attempt::Bind(p, _) | Attempt::Unschedulable(p) => p,
-        };
-        ctx.cluster.pods[pod.index()].attempts += 1;
-        match attempt {
-            Attempt::Bind(p, n) => bind(ctx, p, n)?,
-            Attempt::Unschedulable(p) => {
-                if ctx.cluster.pods[p.index()].attempts == 1 {
-                    ctx.rec.pods_unschedulable += 1;
-                    let msg = unschedulable_message(ctx.cluster, p);
-                    ctx.rec
-                        .pod_event(ctx.now, "pod_unschedulable", ctx.cluster, p, &msg)?;
-                }
-            }
+/// Carries out one scheduling decision.
+fn apply(
+    scheduler: &mut Scheduler,
+    ctx: &mut Ctx,
+    attempt: Attempt,
+    replicasets: &mut [Option<ReplicaSet>],
+    jobs: &mut JobController,
+) -> io::Result<()> {
+    let pod = match &attempt {
+        Attempt::Bind(p, _) | Attempt::Unschedulable(p) => *p,
+        Attempt::Preempt { pod, .. } => *pod,
+    };
+    ctx.cluster.pods[pod.index()].attempts += 1;
+    let first_failure = ctx.cluster.pods[pod.index()].attempts == 1;
+    match attempt {
+        Attempt::Bind(p, n) => return bind(ctx, p, n),
+        Attempt::Unschedulable(_) | Attempt::Preempt { .. } if first_failure => {
+            ctx.rec.pods_unschedulable += 1;
+            let msg = scheduler.unschedulable_message(ctx.cluster, pod);
+            ctx.rec
+                .pod_event(ctx.now, "pod_unschedulable", ctx.cluster, pod, &msg)?;
         }
+        _ => {}
+    }
+    if let Attempt::Preempt { pod, node, victims } = attempt {
+        ctx.cluster.pods[pod.index()].nominated_node = Some(node);
+        let preemptor = ctx.cluster.pod_name(pod);
+        for v in victims {
+            evict(ctx, v, &preemptor, replicasets, jobs)?;
+        }
+        let node_name = ctx.cluster.nodes.name[node.index()].clone();
+        ctx.rec
+            .pod_event(ctx.now, "pod_nominated", ctx.cluster, pod, &node_name)?;
     }
     Ok(())
+}
+
+/// Starts the graceful termination of a preemption victim: its controller stops
+/// counting it at once (and replaces it), while it keeps its node for its grace period.
+fn evict(
+    ctx: &mut Ctx,
+    pod: PodId,
+    preemptor: &str,
+    replicasets: &mut [Option<ReplicaSet>],
+    jobs: &mut JobController,
+) -> io::Result<()> {
+    let p = &mut ctx.cluster.pods[pod.index()];
+    p.terminating = true;
+    // Voids its pending start or completion: a terminating pod neither starts nor succeeds.
+    p.generation = p.generation.wrapping_add(1);
+    let (owner, generation, template) = (p.owner, p.generation, p.template);
+    let grace = ctx.cluster.templates[template as usize].termination_grace;
+    ctx.rec.pods_preempted += 1;
+    ctx.rec.pod_event(
+        ctx.now,
+        "pod_preempted",
+        ctx.cluster,
+        pod,
+        &format!("by {preemptor}"),
+    )?;
+    ctx.queue.push(
+        ctx.now.saturating_add(grace),
+        Event::PodTerminated { pod, generation },
+    );
+    match ctx.cluster.owners[owner as usize].kind {
+        OwnerKind::Deployment(w) => match &mut replicasets[w.index()] {
+            Some(rs) => rs.pod_evicted(ctx),
+            None => Ok(()),
+        },
+        OwnerKind::Job(job) => jobs.pod_evicted(ctx, job),
+    }
 }
 
 fn bind(ctx: &mut Ctx, pod: PodId, node: NodeId) -> io::Result<()> {

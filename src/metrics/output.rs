@@ -130,6 +130,7 @@ pub fn summary(
     put("pods_created", cluster.pods_created().to_string());
     put("pods_scheduled", rec.pods_scheduled.to_string());
     put("pods_unschedulable", rec.pods_unschedulable.to_string());
+    put("pods_preempted", rec.pods_preempted.to_string());
     for phase in PodPhase::ALL {
         put(
             &format!("pods_{}_end", phase.as_str().to_lowercase()),

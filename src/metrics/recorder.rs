@@ -91,6 +91,8 @@ pub struct Recorder {
     pub pods_scheduled: u64,
     /// Pods found unschedulable at least once.
     pub pods_unschedulable: u64,
+    /// Pods evicted by preemption.
+    pub pods_preempted: u64,
     /// Jobs created / completed / failed over the run.
     pub jobs: [u64; 3],
     /// Most nodes in use at once.
@@ -166,6 +168,7 @@ impl Recorder {
             workloads: vec![WorkloadTotals::default(); workloads],
             pods_scheduled: 0,
             pods_unschedulable: 0,
+            pods_preempted: 0,
             jobs: [0; 3],
             peak_nodes_in_use: 0,
             buf: String::new(),

@@ -1289,6 +1289,7 @@ fn template(
         host_ports: Vec::new(),
         scheduler_name: crate::scheduler::config::DEFAULT_SCHEDULER_NAME.to_string(),
         preemption_policy: Default::default(),
+        termination_grace: crate::engine::time::secs_to_nanos(30.0),
     };
     Ok((template, requests))
 }

@@ -1,176 +1,340 @@
-//! The scheduler: a priority queue of pending pods and a placement policy.
+//! The scheduler: kube-scheduler's scheduling queue and its profiles.
 //!
-//! This is the foundation's scheduler: the default profile's filters that the model has
-//! (NodeResourcesFit, TaintToleration, `nodeSelector`) and the LeastAllocated score, with
-//! ties broken uniformly at random from the scheduler's own stream. Placement goes through
-//! the [`Policy`] trait so that other policies and the full plugin framework slot in.
+//! Pods wait in an active queue ordered by priority, then arrival (PrioritySort). A pod no
+//! node accepts goes to the unschedulable pool; a cluster event that could help it (a pod
+//! left a node it now fits, a node joined) moves it back, through the backoff queue if its
+//! backoff (1 s doubling to 10 s per failed attempt) has not expired, and every pod left in
+//! the pool for 5 minutes is retried anyway. Each pod is placed by the profile its
+//! `schedulerName` names; a profile is either the plugin framework ([`framework`]) or a
+//! baseline ([`baselines`]). When a pod fits nowhere, DefaultPreemption ([`preemption`])
+//! may evict lower-priority pods to make room.
 
+pub mod baselines;
 pub mod config;
+pub mod framework;
 pub mod plugins;
+pub mod preemption;
 pub mod score_cache;
 
 use crate::cluster::ClusterState;
 use crate::cluster::ids::{NodeId, PodId};
-use crate::cluster::node::{Lack, NodeTable};
-use crate::cluster::resources::{CPU, MAX_RESOURCES, MEMORY};
+use crate::cluster::pod::{PodPhase, PodTemplate};
+use crate::cluster::resources::MAX_RESOURCES;
 use crate::engine::rng::StreamRng;
-use plugins::{node_selector, taint_toleration};
-use rand::Rng;
+use crate::engine::time::Nanos;
+use config::SchedulerConfig;
+use framework::Profile;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
-/// Chooses a node for a pod.
-pub trait Policy {
-    /// The name scenarios and reports use.
-    fn name(&self) -> &'static str;
-    /// The node to bind `pod` to, or `None` if no node passes the filters.
-    fn select(&mut self, cluster: &ClusterState, pod: PodId, rng: &mut StreamRng)
-    -> Option<NodeId>;
+/// What one scheduling attempt decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// Bind the pod to the node.
+    Bind(PodId, NodeId),
+    /// No node fits; the pod waits in the unschedulable pool.
+    Unschedulable(PodId),
+    /// No node fits, but evicting `victims` from `node` makes room: the pod is nominated
+    /// to `node` and waits for them to terminate.
+    Preempt {
+        /// The preemptor.
+        pod: PodId,
+        /// The nominated node.
+        node: NodeId,
+        /// Pods to evict, most important first.
+        victims: Vec<PodId>,
+    },
 }
 
-/// One pod's filters, prepared once per scheduling attempt so that the per-node loop reads
-/// only contiguous node arrays. Filters run in kube-scheduler's default order
-/// (TaintToleration, NodeAffinity's `nodeSelector`, NodeResourcesFit), the cheap ones
-/// first; a zero request always fits.
-pub struct PodFilter<'a> {
-    cpu: i64,
-    memory: i64,
-    /// Requested slots other than cpu and memory (rare: ephemeral storage, GPUs).
-    others: Vec<(usize, i64)>,
-    tolerations: &'a [crate::cluster::taints::Toleration],
-    selector: &'a [(String, String)],
-    /// Whether taints or a selector must be checked at all.
-    slow: bool,
+/// Waiting pods of one shape: the same template and requests pass or fail a node as one,
+/// so a freed node costs one filter per group, not per pod.
+type GroupKey = (u32, [i64; MAX_RESOURCES]);
+
+/// A pod in the unschedulable pool or the backoff queue.
+#[derive(Clone, Copy, Debug)]
+struct Waiting {
+    pod: PodId,
+    /// When its last attempt failed.
+    failed_at: Nanos,
+    /// The cluster's [`change_stamp`] then.
+    stamp: u64,
 }
 
-impl<'a> PodFilter<'a> {
-    /// Prepares the filters of `pod`.
-    pub fn new(cluster: &'a ClusterState, pod: PodId) -> PodFilter<'a> {
-        let p = &cluster.pods[pod.index()];
-        let t = &cluster.templates[p.template as usize];
-        let others = (0..MAX_RESOURCES)
-            .filter(|&r| r != CPU && r != MEMORY && p.requests.0[r] > 0)
-            .map(|r| (r, p.requests.0[r]))
-            .collect();
-        PodFilter {
-            cpu: p.requests.0[CPU],
-            memory: p.requests.0[MEMORY],
-            others,
-            tolerations: &t.tolerations,
-            selector: &t.node_selector,
-            slow: cluster.nodes.any_taints || !t.node_selector.is_empty(),
-        }
-    }
+/// Counts changes to nodes and their pods: equal stamps mean an attempt would see the
+/// cluster exactly as before.
+fn change_stamp(cluster: &ClusterState) -> u64 {
+    cluster.nodes.changes_end() + cluster.nodes.len() as u64
+}
 
-    /// Whether the pod may go to node `i`.
-    #[inline(always)]
-    pub fn passes(&self, nodes: &NodeTable, i: usize) -> bool {
-        // `&` rather than `&&`: cheap checks without branches keep the loop predictable.
-        let cheap = nodes.ready[i]
-            & (nodes.pod_count[i] < nodes.max_pods[i])
-            & (self.cpu <= nodes.free_cpu[i])
-            & (self.memory <= nodes.free_memory[i]);
-        cheap && self.passes_rest(nodes, i)
-    }
+/// The scheduling queue and the profiles.
+pub struct Scheduler {
+    config: SchedulerConfig,
+    profiles: Vec<Profile>,
+    /// Profile index of each template, resolved on first use.
+    profile_of: Vec<Option<usize>>,
+    rng: StreamRng,
+    /// Pods to try, highest priority first, then first enqueued (PrioritySort).
+    active: BinaryHeap<(i32, Reverse<u64>, PodId)>,
+    /// Pods waiting out their backoff, earliest expiry first.
+    backoff: BinaryHeap<Reverse<(Nanos, u64, PodId)>>,
+    /// Pods that fit nowhere, by shape, each in enqueue order.
+    unschedulable: BTreeMap<GroupKey, BTreeMap<u64, Waiting>>,
+    /// Enqueue order of each pod (kept across retries).
+    seq_of: BTreeMap<PodId, u64>,
+    next_seq: u64,
+    /// Whether some template has required pod (anti-)affinity or a hard spread
+    /// constraint: then pods ending or binding anywhere can make room elsewhere.
+    topology_sensitive: bool,
+}
 
-    /// The filters beyond pod count, cpu and memory: other requested resources, taints and
-    /// the node selector.
-    fn passes_rest(&self, nodes: &NodeTable, i: usize) -> bool {
-        let free = |r: usize| nodes.allocatable[i].0[r] - nodes.requested[i].0[r];
-        self.others.iter().all(|&(r, want)| want <= free(r))
-            && (!self.slow || self.passes_labels(nodes, i))
-    }
-
-    /// Writes to `out` each node's score from `scores`, or −1 where the pod may not go,
-    /// and returns the best. The same checks as [`PodFilter::passes`], written over zipped
-    /// arrays so the common case (cpu and memory only, no taints or selector) runs
-    /// without bounds checks or data-dependent branches.
-    pub fn mask_scores(&self, nodes: &NodeTable, scores: &[i64], out: &mut Vec<i64>) -> i64 {
-        out.clear();
-        out.resize(scores.len(), -1);
-        let simple = self.others.is_empty() && !self.slow;
-        let mut best = -1;
-        let cheap = nodes
-            .ready
+impl Scheduler {
+    /// A scheduler configured by `config`, for pods made from `templates`, drawing its
+    /// decisions from `rng`.
+    pub fn new(config: &SchedulerConfig, templates: &[PodTemplate], rng: StreamRng) -> Scheduler {
+        let profiles = config
+            .profiles
             .iter()
-            .zip(nodes.pod_count.iter().zip(&nodes.max_pods))
-            .zip(nodes.free_cpu.iter().zip(&nodes.free_memory));
-        for (i, ((o, &s), ((&ready, (&count, &max)), (&cpu, &mem)))) in
-            out.iter_mut().zip(scores).zip(cheap).enumerate()
-        {
-            let mut ok = ready & (count < max) & (self.cpu <= cpu) & (self.memory <= mem);
-            if !simple && ok {
-                ok = self.passes_rest(nodes, i);
-            }
-            let s = if ok { s } else { -1 };
-            best = best.max(s);
-            *o = s;
+            .map(|p| Profile::new(p, config.percentage_of_nodes_to_score))
+            .collect();
+        Scheduler {
+            config: config.clone(),
+            profiles,
+            profile_of: Vec::new(),
+            rng,
+            active: BinaryHeap::new(),
+            backoff: BinaryHeap::new(),
+            unschedulable: BTreeMap::new(),
+            seq_of: BTreeMap::new(),
+            next_seq: 0,
+            topology_sensitive: templates.iter().any(sensitive),
         }
-        best
     }
 
-    fn passes_labels(&self, nodes: &NodeTable, i: usize) -> bool {
-        (nodes.taints[i].is_empty()
-            || taint_toleration::filter(self.tolerations, &nodes.taints[i]).is_none())
-            && (self.selector.is_empty()
-                || node_selector::matches(nodes, NodeId(i as u32), self.selector))
+    /// The profile that schedules pods of `template` (validation guarantees one exists;
+    /// an unknown name falls back to the first profile).
+    fn profile_index(&mut self, cluster: &ClusterState, template: u32) -> usize {
+        let t = template as usize;
+        if self.profile_of.len() <= t {
+            self.profile_of.resize(t + 1, None);
+        }
+        *self.profile_of[t].get_or_insert_with(|| {
+            let name = &cluster.templates[t].scheduler_name;
+            self.profiles
+                .iter()
+                .position(|p| p.name() == name)
+                .unwrap_or(0)
+        })
+    }
+
+    /// The profile of `pod`.
+    pub fn profile_for(&mut self, cluster: &ClusterState, pod: PodId) -> &mut Profile {
+        let k = self.profile_index(cluster, cluster.pods[pod.index()].template);
+        &mut self.profiles[k]
+    }
+
+    /// Adds a new pending pod to the active queue.
+    pub fn enqueue(&mut self, cluster: &ClusterState, pod: PodId) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.seq_of.insert(pod, seq);
+        let prio = cluster.pods[pod.index()].priority;
+        self.active.push((prio, Reverse(seq), pod));
+    }
+
+    /// Whether pods wait in the active queue.
+    pub fn has_active(&self) -> bool {
+        !self.active.is_empty()
+    }
+
+    /// When the scheduler next needs to wake up by itself: the earliest backoff expiry,
+    /// or the next flush of the unschedulable pool. Pods that failed on the cluster as it
+    /// still is are not flushed: their retry would fail the same way, and a run without
+    /// other events must be able to end.
+    pub fn next_wake(&self, cluster: &ClusterState) -> Option<Nanos> {
+        let backoff = self.backoff.peek().map(|Reverse((t, _, _))| *t);
+        let stamp = change_stamp(cluster);
+        let flush = self
+            .unschedulable
+            .values()
+            .flat_map(|g| g.values())
+            .filter(|w| w.stamp != stamp)
+            .map(|w| w.failed_at + self.config.max_in_unschedulable)
+            .min();
+        match (backoff, flush) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Moves pods whose backoff expired to the active queue, and pods that waited in the
+    /// unschedulable pool for `podMaxInUnschedulablePodsDuration` back towards it.
+    pub fn wake(&mut self, cluster: &ClusterState, now: Nanos) {
+        let limit = self.config.max_in_unschedulable;
+        let stale: Vec<GroupKey> = self
+            .unschedulable
+            .iter()
+            .filter(|(_, g)| g.values().any(|w| w.failed_at + limit <= now))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in stale {
+            if let Some(group) = self.unschedulable.get_mut(&key) {
+                let (old, keep): (BTreeMap<u64, Waiting>, BTreeMap<u64, Waiting>) =
+                    std::mem::take(group)
+                        .into_iter()
+                        .partition(|(_, w)| w.failed_at + limit <= now);
+                *group = keep;
+                if group.is_empty() {
+                    self.unschedulable.remove(&key);
+                }
+                self.requeue(cluster, old, now);
+            }
+        }
+        while let Some(&Reverse((t, seq, pod))) = self.backoff.peek() {
+            if t > now {
+                break;
+            }
+            self.backoff.pop();
+            self.active
+                .push((cluster.pods[pod.index()].priority, Reverse(seq), pod));
+        }
+    }
+
+    /// The backoff after `attempts` failed attempts: initial, doubling, capped.
+    pub fn backoff_duration(&self, attempts: u32) -> Nanos {
+        let mut d = self.config.initial_backoff;
+        for _ in 1..attempts {
+            d = d.saturating_mul(2);
+            if d >= self.config.max_backoff {
+                return self.config.max_backoff;
+            }
+        }
+        d.min(self.config.max_backoff)
+    }
+
+    /// Sends waiting pods back: to the active queue if their backoff has expired, else
+    /// to the backoff queue.
+    fn requeue(&mut self, cluster: &ClusterState, group: BTreeMap<u64, Waiting>, now: Nanos) {
+        for (seq, w) in group {
+            let p = &cluster.pods[w.pod.index()];
+            let until = w.failed_at + self.backoff_duration(p.attempts);
+            if until <= now {
+                self.active.push((p.priority, Reverse(seq), w.pod));
+            } else {
+                self.backoff.push(Reverse((until, seq, w.pod)));
+            }
+        }
+    }
+
+    /// A pod left node `n` (ended, deleted or evicted). Pods that now pass the filters on
+    /// `n` go back towards the active queue: nothing else changed, so a pod that fit
+    /// nowhere before can only fit on `n` now (with topology constraints in play, a pod
+    /// leaving can help anywhere, and every waiting pod of such a shape moves).
+    pub fn node_freed(&mut self, cluster: &ClusterState, n: NodeId, now: Nanos) {
+        let keys: Vec<GroupKey> = self.unschedulable.keys().copied().collect();
+        let mut movable = Vec::new();
+        for key in keys {
+            let Some(&w) = self.unschedulable[&key].values().next() else {
+                continue;
+            };
+            // Every pod of the group has the same filters; any one stands for all (even
+            // one deleted meanwhile: deleted pods are dropped when taken off the queue).
+            let t = &cluster.templates[key.0 as usize];
+            if self.topology_sensitive && sensitive(t)
+                || self
+                    .profile_for(cluster, w.pod)
+                    .fits_on(cluster, w.pod, n.index())
+            {
+                movable.push(key);
+            }
+        }
+        for key in movable {
+            if let Some(group) = self.unschedulable.remove(&key) {
+                self.requeue(cluster, group, now);
+            }
+        }
+    }
+
+    /// Nodes joined or changed: every waiting pod is retried.
+    pub fn nodes_changed(&mut self, cluster: &ClusterState, now: Nanos) {
+        for (_, group) in std::mem::take(&mut self.unschedulable) {
+            self.requeue(cluster, group, now);
+        }
+    }
+
+    /// A pod was bound: pods waiting for an affinity partner or a spread domain may fit.
+    fn pod_bound(&mut self, cluster: &ClusterState, now: Nanos) {
+        if !self.topology_sensitive {
+            return;
+        }
+        let keys: Vec<GroupKey> = self
+            .unschedulable
+            .keys()
+            .filter(|k| sensitive(&cluster.templates[k.0 as usize]))
+            .copied()
+            .collect();
+        for key in keys {
+            if let Some(group) = self.unschedulable.remove(&key) {
+                self.requeue(cluster, group, now);
+            }
+        }
+    }
+
+    /// Takes the next pod off the active queue and decides where it goes. The caller
+    /// applies the decision before the next call, so each decision sees the cluster as
+    /// the previous one left it.
+    pub fn next(&mut self, cluster: &ClusterState, now: Nanos) -> Option<Attempt> {
+        let (seq, pod) = loop {
+            let (_, Reverse(seq), pod) = self.active.pop()?;
+            // A pod deleted while it waited is dropped here rather than searched for.
+            if cluster.pods[pod.index()].phase == PodPhase::Pending {
+                break (seq, pod);
+            }
+            self.seq_of.remove(&pod);
+        };
+        let k = self.profile_index(cluster, cluster.pods[pod.index()].template);
+        let profile = &mut self.profiles[k];
+        if let Some(n) = profile.schedule(cluster, pod, &mut self.rng) {
+            self.seq_of.remove(&pod);
+            self.pod_bound(cluster, now);
+            return Some(Attempt::Bind(pod, n));
+        }
+        let p = &cluster.pods[pod.index()];
+        self.unschedulable
+            .entry((p.template, p.requests.0))
+            .or_default()
+            .insert(
+                seq,
+                Waiting {
+                    pod,
+                    // The caller counts this attempt; the backoff is measured from now.
+                    failed_at: now,
+                    stamp: change_stamp(cluster),
+                },
+            );
+        let profile = &mut self.profiles[k];
+        if profile.preemption()
+            && let Some((node, victims)) = preemption::find(cluster, profile, pod, &mut self.rng)
+        {
+            return Some(Attempt::Preempt { pod, node, victims });
+        }
+        Some(Attempt::Unschedulable(pod))
+    }
+
+    /// kube-scheduler's message for a pod no node accepts: "0/3 nodes are available:
+    /// 2 Insufficient cpu, 1 node(s) had untolerated taint {gpu: true}." Each node counts
+    /// under the first filter that rejects it; reasons are sorted as strings, as upstream
+    /// sorts them.
+    pub fn unschedulable_message(&mut self, cluster: &ClusterState, pod: PodId) -> String {
+        let counts = self.profile_for(cluster, pod).diagnose(cluster, pod);
+        message(cluster.nodes.len(), &counts)
     }
 }
 
-/// kube-scheduler's message for a pod no node accepts: "0/3 nodes are available:
-/// 2 Insufficient cpu, 1 node(s) had untolerated taint {gpu: true}." Each node counts under
-/// the first filter that rejects it; reasons are sorted as strings, as upstream sorts them.
-pub fn unschedulable_message(cluster: &ClusterState, pod: PodId) -> String {
-    /// A node's first failing filter, borrowed from the node so counting allocates nothing.
-    #[derive(PartialEq, Eq, PartialOrd, Ord)]
-    enum Reason<'a> {
-        NotReady,
-        Taint(&'a str, &'a str),
-        Selector,
-        Lack(Lack),
-    }
-    let nodes = &cluster.nodes;
-    let p = &cluster.pods[pod.index()];
-    let t = &cluster.templates[p.template as usize];
-    let mut counts: BTreeMap<Reason, u32> = BTreeMap::new();
-    for n in nodes.ids() {
-        let i = n.index();
-        let first = if !nodes.ready[i] {
-            Some(Reason::NotReady)
-        } else if let Some(taint) = taint_toleration::filter(&t.tolerations, &nodes.taints[i]) {
-            Some(Reason::Taint(&taint.key, &taint.value))
-        } else if !node_selector::matches(nodes, n, &t.node_selector) {
-            Some(Reason::Selector)
-        } else {
-            None
-        };
-        match first {
-            Some(r) => *counts.entry(r).or_insert(0) += 1,
-            // NodeResourcesFit reports every resource the node lacks.
-            None => {
-                for lack in nodes.shortfalls(n, &p.requests) {
-                    *counts.entry(Reason::Lack(lack)).or_insert(0) += 1;
-                }
-            }
-        }
-    }
-    let mut reasons: Vec<String> = counts
-        .into_iter()
-        .map(|(r, c)| {
-            let text = match r {
-                Reason::NotReady => "node(s) were not ready".to_string(),
-                Reason::Taint(key, value) => taint_toleration::reason(key, value),
-                Reason::Selector => node_selector::REASON.to_string(),
-                Reason::Lack(Lack::Pods) => "Too many pods".to_string(),
-                Reason::Lack(Lack::Resource(r)) => {
-                    format!("Insufficient {}", cluster.resources.name(r))
-                }
-            };
-            format!("{c} {text}")
-        })
-        .collect();
+/// Formats a diagnosis as kube-scheduler's event message.
+pub fn message(nodes: usize, counts: &BTreeMap<String, u32>) -> String {
+    let mut reasons: Vec<String> = counts.iter().map(|(r, c)| format!("{c} {r}")).collect();
     reasons.sort();
-    let mut msg = format!("0/{} nodes are available", nodes.len());
+    let mut msg = format!("0/{nodes} nodes are available");
     if !reasons.is_empty() {
         msg.push_str(": ");
         msg.push_str(&reasons.join(", "));
@@ -179,158 +343,32 @@ pub fn unschedulable_message(cluster: &ClusterState, pod: PodId) -> String {
     msg
 }
 
-/// The default profile's resource placement: feasible nodes scored by LeastAllocated, the
-/// best chosen uniformly at random among ties.
-#[derive(Debug, Default)]
-pub struct LeastAllocated {
-    cache: score_cache::ScoreCache,
-    /// Per-node score of the current pod, −1 where it is filtered out (reused buffer).
-    masked: Vec<i64>,
-    ties: Vec<u32>,
-}
-
-impl Policy for LeastAllocated {
-    fn name(&self) -> &'static str {
-        "LeastAllocated"
-    }
-
-    fn select(
-        &mut self,
-        cluster: &ClusterState,
-        pod: PodId,
-        rng: &mut StreamRng,
-    ) -> Option<NodeId> {
-        let nz = cluster.pods[pod.index()].nonzero_requests;
-        let filter = PodFilter::new(cluster, pod);
-        let nodes = &cluster.nodes;
-        let scores = self.cache.scores(nodes, nz);
-        // Masked scores (−1: filtered out) let the tie pass compare numbers instead of
-        // running the filters again.
-        let best = filter.mask_scores(nodes, scores, &mut self.masked);
-        self.ties.clear();
-        if best >= 0 {
-            self.ties.extend(
-                self.masked
-                    .iter()
-                    .enumerate()
-                    .filter(|&(_, &s)| s == best)
-                    .map(|(i, _)| i as u32),
-            );
-        }
-        let pick = match self.ties.len() {
-            0 => return None,
-            // kube-scheduler binds a lone feasible node without drawing.
-            1 => 0,
-            n => rng.random_range(0..n),
-        };
-        Some(NodeId(self.ties[pick]))
-    }
-}
-
-/// The scheduling queue and the policy.
-pub struct Scheduler {
-    policy: Box<dyn Policy>,
-    rng: StreamRng,
-    /// Pods to try, highest priority first, then first enqueued (PrioritySort).
-    active: BinaryHeap<(i32, Reverse<u64>, PodId)>,
-    /// Pods that fit nowhere, waiting for a change that could help, grouped by what the
-    /// filters read (template and requests): a group passes or fails a node as one, so a
-    /// freed node costs one filter per group, not per pod. Within a group, enqueue order.
-    unschedulable: BTreeMap<(u32, [i64; MAX_RESOURCES]), BTreeMap<u64, PodId>>,
-    next_seq: u64,
-}
-
-/// What one scheduling attempt did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Attempt {
-    /// Bind the pod to the node.
-    Bind(PodId, NodeId),
-    /// No node fits; the pod waits in the unschedulable pool.
-    Unschedulable(PodId),
-}
-
-impl Scheduler {
-    /// A scheduler with `policy`, drawing its tie-breaks from `rng`.
-    pub fn new(policy: Box<dyn Policy>, rng: StreamRng) -> Scheduler {
-        Scheduler {
-            policy,
-            rng,
-            active: BinaryHeap::new(),
-            unschedulable: BTreeMap::new(),
-            next_seq: 0,
-        }
-    }
-
-    /// Adds a new pending pod to the active queue.
-    pub fn enqueue(&mut self, cluster: &ClusterState, pod: PodId) {
-        let prio = cluster.pods[pod.index()].priority;
-        self.active.push((prio, Reverse(self.next_seq), pod));
-        self.next_seq += 1;
-    }
-
-    /// Whether pods wait in the active queue.
-    pub fn has_active(&self) -> bool {
-        !self.active.is_empty()
-    }
-
-    /// Node `n` gained room (a pod left it): pods that now pass the filters on `n` go back
-    /// to the active queue. Nothing else changed, so a pod that fit nowhere before can only
-    /// fit on `n` now; other pods stay put without a full scheduling cycle.
-    pub fn node_freed(&mut self, cluster: &ClusterState, n: NodeId) {
-        let movable: Vec<(u32, [i64; MAX_RESOURCES])> =
-            self.unschedulable
-                .iter()
-                .filter(|(_, group)| {
-                    // Every pod of the group has the same filters; any one stands for all (even
-                    // one deleted meanwhile: deleted pods are dropped when taken off the queue).
-                    group.values().next().is_some_and(|&p| {
-                        PodFilter::new(cluster, p).passes(&cluster.nodes, n.index())
-                    })
-                })
-                .map(|(key, _)| *key)
-                .collect();
-        for key in movable {
-            if let Some(group) = self.unschedulable.remove(&key) {
-                self.activate(cluster, group);
-            }
-        }
-    }
-
-    /// Nodes joined the cluster: every waiting pod is retried.
-    pub fn nodes_added(&mut self, cluster: &ClusterState) {
-        for (_, group) in std::mem::take(&mut self.unschedulable) {
-            self.activate(cluster, group);
-        }
-    }
-
-    fn activate(&mut self, cluster: &ClusterState, group: BTreeMap<u64, PodId>) {
-        for (seq, p) in group {
-            let prio = cluster.pods[p.index()].priority;
-            self.active.push((prio, Reverse(seq), p));
-        }
-    }
-
-    /// Takes the next pod off the active queue and decides where it goes. The caller binds
-    /// it (or records it as unschedulable) before the next call, so each decision sees the
-    /// cluster as the previous one left it.
-    pub fn next(&mut self, cluster: &ClusterState) -> Option<Attempt> {
-        let (seq, pod) = loop {
-            let (_, Reverse(seq), pod) = self.active.pop()?;
-            // A pod deleted while it waited is dropped here rather than searched for.
-            if cluster.pods[pod.index()].phase == crate::cluster::pod::PodPhase::Pending {
-                break (seq, pod);
-            }
-        };
-        Some(match self.policy.select(cluster, pod, &mut self.rng) {
-            Some(n) => Attempt::Bind(pod, n),
-            None => {
-                let p = &cluster.pods[pod.index()];
-                self.unschedulable
-                    .entry((p.template, p.requests.0))
-                    .or_default()
-                    .insert(seq, pod);
-                Attempt::Unschedulable(pod)
-            }
+/// Whether pods of `t` can be helped by pods arriving or leaving elsewhere.
+fn sensitive(t: &PodTemplate) -> bool {
+    !t.affinity.pod.required.is_empty()
+        || !t.affinity.anti.required.is_empty()
+        || t.spread.iter().any(|c| {
+            c.when_unsatisfiable == crate::cluster::selectors::WhenUnsatisfiable::DoNotSchedule
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::secs_to_nanos;
+
+    #[test]
+    fn backoff_doubles_from_one_second_to_ten() {
+        let s = Scheduler::new(
+            &SchedulerConfig::default(),
+            &[],
+            crate::engine::rng::StreamKey::new(1, "scheduler").rng(),
+        );
+        let got: Vec<Nanos> = (1..=6).map(|a| s.backoff_duration(a)).collect();
+        let want: Vec<Nanos> = [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
+            .iter()
+            .map(|&x| secs_to_nanos(x))
+            .collect();
+        assert_eq!(got, want);
     }
 }

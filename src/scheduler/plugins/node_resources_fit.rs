@@ -1,11 +1,18 @@
-//! NodeResourcesFit: the resource filter and the LeastAllocated scoring strategy
-//! (`pkg/scheduler/framework/plugins/noderesources`, reference §1.1–§1.3).
+//! NodeResourcesFit: the resource filter and the scoring strategies LeastAllocated,
+//! MostAllocated and RequestedToCapacityRatio
+//! (`pkg/scheduler/framework/plugins/noderesources`, reference §1).
 
 use crate::cluster::exact_div::ExactDivisor;
-use crate::cluster::node::NodeTable;
+use crate::cluster::node::{Lack, NodeTable};
+use crate::cluster::resources::{CPU, EPHEMERAL_STORAGE, MAX_RESOURCES, MEMORY};
+use crate::scheduler::config::{FrameworkConfig, ScoringStrategy};
+use crate::scheduler::framework::{FilterPlugin, PodCtx, ScorePlugin};
+use crate::scheduler::score_cache::ScoreCache;
 
-/// Kubernetes' `MaxNodeScore`.
-pub const MAX_NODE_SCORE: i64 = 100;
+pub use crate::scheduler::framework::MAX_NODE_SCORE;
+
+/// Kubernetes' `MaxCustomPriorityScore`: RequestedToCapacityRatio shape scores are 0..=10.
+pub const MAX_CUSTOM_PRIORITY_SCORE: i64 = 10;
 
 /// `leastRequestedScore`: the free fraction of one resource after placing the pod, in
 /// 0..=100, floored; 0 when the pod would not fit or the node has none of it.
@@ -15,6 +22,40 @@ pub fn least_requested_score(requested: i64, capacity: i64) -> i64 {
         return 0;
     }
     ((capacity - requested) * MAX_NODE_SCORE) / capacity
+}
+
+/// `mostRequestedScore`: the used fraction after placing the pod, 0..=100, floored, with
+/// requests beyond capacity clamped (since v1.22).
+#[inline]
+pub fn most_requested_score(requested: i64, capacity: i64) -> i64 {
+    if capacity == 0 {
+        return 0;
+    }
+    (requested.min(capacity) * MAX_NODE_SCORE) / capacity
+}
+
+/// `BuildBrokenLinearFunction` over `(utilization, score)` points, integer division.
+pub fn broken_linear(shape: &[(i64, i64)], p: i64) -> i64 {
+    for (i, &(u, s)) in shape.iter().enumerate() {
+        if p <= u {
+            if i == 0 {
+                return s;
+            }
+            let (u0, s0) = shape[i - 1];
+            return s0 + (s - s0) * (p - u0) / (u - u0);
+        }
+    }
+    shape.last().map_or(0, |&(_, s)| s)
+}
+
+/// RequestedToCapacityRatio's per-resource score with the shape already scaled to 0..=100.
+pub fn rtcr_resource_score(scaled: &[(i64, i64)], requested: i64, capacity: i64) -> i64 {
+    if capacity == 0 || requested > capacity {
+        return broken_linear(scaled, MAX_NODE_SCORE);
+    }
+    // 128-bit intermediate as upstream, so large byte counts cannot overflow.
+    let util = (i128::from(requested) * i128::from(MAX_NODE_SCORE) / i128::from(capacity)) as i64;
+    broken_linear(scaled, util)
 }
 
 /// [`least_requested_score`] with the capacity prepared as a divisor: no divide
@@ -29,19 +70,73 @@ fn least_requested_score_fast(requested: i64, capacity: i64, divisor: ExactDivis
 /// LeastAllocated over weighted resources: `Σ score·w / Σ w` in integers, resources the node
 /// lacks (allocatable 0) left out. `requested` already includes the pod.
 pub fn least_allocated(requested: &[i64], allocatable: &[i64], weights: &[i64]) -> i64 {
-    let mut score = 0;
+    weighted_mean(requested, allocatable, weights, least_requested_score)
+}
+
+/// MostAllocated over weighted resources, as [`least_allocated`].
+pub fn most_allocated(requested: &[i64], allocatable: &[i64], weights: &[i64]) -> i64 {
+    weighted_mean(requested, allocatable, weights, most_requested_score)
+}
+
+fn weighted_mean(
+    requested: &[i64],
+    allocatable: &[i64],
+    weights: &[i64],
+    score: fn(i64, i64) -> i64,
+) -> i64 {
+    let mut total = 0;
     let mut weight_sum = 0;
     for ((&req, &alloc), &w) in requested.iter().zip(allocatable).zip(weights) {
         if alloc == 0 {
             continue;
         }
-        score += least_requested_score(req, alloc) * w;
+        total += score(req, alloc) * w;
         weight_sum += w;
     }
     if weight_sum == 0 {
         0
     } else {
-        score / weight_sum
+        total / weight_sum
+    }
+}
+
+/// RequestedToCapacityRatio over weighted resources: resources scoring 0 are left out of
+/// the mean, which is rounded half away from zero. `shape` is in 0..=10 score units.
+pub fn requested_to_capacity_ratio(
+    shape: &[(i64, i64)],
+    requested: &[i64],
+    allocatable: &[i64],
+    weights: &[i64],
+) -> i64 {
+    let scaled: Vec<(i64, i64)> = shape
+        .iter()
+        .map(|&(u, s)| (u, s * (MAX_NODE_SCORE / MAX_CUSTOM_PRIORITY_SCORE)))
+        .collect();
+    rtcr_scaled(&scaled, requested, allocatable, weights)
+}
+
+fn rtcr_scaled(
+    scaled: &[(i64, i64)],
+    requested: &[i64],
+    allocatable: &[i64],
+    weights: &[i64],
+) -> i64 {
+    let mut total = 0;
+    let mut weight_sum = 0;
+    for ((&req, &alloc), &w) in requested.iter().zip(allocatable).zip(weights) {
+        if alloc == 0 {
+            continue;
+        }
+        let s = rtcr_resource_score(scaled, req, alloc);
+        if s > 0 {
+            total += s * w;
+            weight_sum += w;
+        }
+    }
+    if weight_sum == 0 {
+        0
+    } else {
+        (total as f64 / weight_sum as f64).round() as i64
     }
 }
 
@@ -91,6 +186,173 @@ pub fn least_allocated_all(nodes: &NodeTable, pod_nonzero: [i64; 2], out: &mut V
     out.extend(cpu.zip(mem).map(|(((&ca, &cu), &cd), ((&ma, &mu), &md))| {
         default_score((ca, cu, cd), (ma, mu, md), pod_nonzero)
     }));
+}
+
+/// The filter: every requested resource fits the node's free allocatable, and the node
+/// has room for one more pod. A zero request always fits.
+#[derive(Debug, Default)]
+pub struct Fit {
+    cpu: i64,
+    memory: i64,
+    /// Requested slots other than cpu and memory (rare: ephemeral storage, GPUs).
+    others: Vec<(usize, i64)>,
+}
+
+impl FilterPlugin for Fit {
+    fn name(&self) -> &'static str {
+        "NodeResourcesFit"
+    }
+
+    fn pre_filter(&mut self, cx: &PodCtx) -> bool {
+        let r = &cx.pod.requests.0;
+        self.cpu = r[CPU];
+        self.memory = r[MEMORY];
+        self.others.clear();
+        self.others.extend(
+            (0..MAX_RESOURCES)
+                .filter(|&s| s != CPU && s != MEMORY && r[s] > 0)
+                .map(|s| (s, r[s])),
+        );
+        true
+    }
+
+    #[inline]
+    fn passes(&self, cx: &PodCtx, i: usize) -> bool {
+        let n = &cx.cluster.nodes;
+        // `&` rather than `&&`: cheap checks without branches keep the loop predictable.
+        let cheap = (n.pod_count[i] < n.max_pods[i])
+            & (self.cpu <= n.free_cpu[i])
+            & (self.memory <= n.free_memory[i]);
+        cheap
+            && self
+                .others
+                .iter()
+                .all(|&(s, want)| want <= n.allocatable[i].0[s] - n.requested[i].0[s])
+    }
+
+    fn filter(&self, cx: &PodCtx, nodes: &mut Vec<u32>) {
+        let n = &cx.cluster.nodes;
+        if self.others.is_empty() {
+            nodes.retain(|&i| {
+                let i = i as usize;
+                (n.pod_count[i] < n.max_pods[i])
+                    & (self.cpu <= n.free_cpu[i])
+                    & (self.memory <= n.free_memory[i])
+            });
+        } else {
+            nodes.retain(|&i| self.passes(cx, i as usize));
+        }
+    }
+
+    fn reasons(&self, cx: &PodCtx, i: usize, out: &mut Vec<String>) {
+        let c = cx.cluster;
+        let node = crate::cluster::ids::NodeId(i as u32);
+        for lack in c.nodes.shortfalls(node, &cx.pod.requests) {
+            out.push(match lack {
+                Lack::Pods => "Too many pods".to_string(),
+                Lack::Resource(r) => format!("Insufficient {}", c.resources.name(r)),
+            });
+        }
+    }
+
+    fn resolvable(&self) -> bool {
+        true
+    }
+}
+
+/// The scoring strategy, with the resources it weighs.
+pub struct FitScore {
+    strategy: ScoringStrategy,
+    /// The shape scaled to 0..=100 (RequestedToCapacityRatio only).
+    scaled: Vec<(i64, i64)>,
+    slots: Vec<usize>,
+    weights: Vec<i64>,
+    /// The default configuration (LeastAllocated, cpu 1, memory 1) reads cached scores.
+    default: bool,
+    cache: ScoreCache,
+    req: Vec<i64>,
+    alloc: Vec<i64>,
+    w: Vec<i64>,
+}
+
+impl FitScore {
+    /// The score plugin `config` configures.
+    pub fn new(config: &FrameworkConfig) -> FitScore {
+        let scaled = match &config.strategy {
+            ScoringStrategy::RequestedToCapacityRatio(shape) => shape
+                .iter()
+                .map(|&(u, s)| (u, s * (MAX_NODE_SCORE / MAX_CUSTOM_PRIORITY_SCORE)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        FitScore {
+            default: config.strategy == ScoringStrategy::LeastAllocated
+                && config.fit_resources == [(CPU, 1), (MEMORY, 1)],
+            strategy: config.strategy.clone(),
+            scaled,
+            slots: config.fit_resources.iter().map(|&(s, _)| s).collect(),
+            weights: config.fit_resources.iter().map(|&(_, w)| w).collect(),
+            cache: ScoreCache::default(),
+            req: Vec::new(),
+            alloc: Vec::new(),
+            w: Vec::new(),
+        }
+    }
+
+    /// One node's score: each configured resource's requested amount after placing the
+    /// pod (non-zero defaults for cpu and memory; extended resources only if the pod asks
+    /// for them) against its allocatable.
+    fn node_score(&mut self, cx: &PodCtx, i: usize) -> i64 {
+        let n = &cx.cluster.nodes;
+        let pod = cx.pod;
+        self.req.clear();
+        self.alloc.clear();
+        self.w.clear();
+        for (&s, &w) in self.slots.iter().zip(&self.weights) {
+            let requested = match s {
+                CPU => n.nonzero_cpu[i] + pod.nonzero_requests[0],
+                MEMORY => n.nonzero_memory[i] + pod.nonzero_requests[1],
+                EPHEMERAL_STORAGE => n.requested[i].0[s] + pod.requests.0[s],
+                _ if pod.requests.0[s] == 0 => continue,
+                _ => n.requested[i].0[s] + pod.requests.0[s],
+            };
+            self.req.push(requested);
+            self.alloc.push(n.allocatable[i].0[s]);
+            self.w.push(w);
+        }
+        match self.strategy {
+            ScoringStrategy::LeastAllocated => least_allocated(&self.req, &self.alloc, &self.w),
+            ScoringStrategy::MostAllocated => most_allocated(&self.req, &self.alloc, &self.w),
+            ScoringStrategy::RequestedToCapacityRatio(_) => {
+                rtcr_scaled(&self.scaled, &self.req, &self.alloc, &self.w)
+            }
+        }
+    }
+}
+
+impl ScorePlugin for FitScore {
+    fn name(&self) -> &'static str {
+        "NodeResourcesFit"
+    }
+
+    fn pre_score(&mut self, _cx: &PodCtx, _feasible: &[u32]) -> bool {
+        true
+    }
+
+    fn score(&mut self, cx: &PodCtx, feasible: &[u32], out: &mut [i64]) {
+        if self.default {
+            let all = self
+                .cache
+                .scores(&cx.cluster.nodes, cx.pod.nonzero_requests);
+            for (o, &i) in out.iter_mut().zip(feasible) {
+                *o = all[i as usize];
+            }
+        } else {
+            for (o, &i) in out.iter_mut().zip(feasible) {
+                *o = self.node_score(cx, i as usize);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -192,5 +454,91 @@ mod tests {
                 assert_eq!(least_allocated_one(&nodes, i, pod), want);
             }
         }
+    }
+
+    /// MostAllocated (reference §1.4): pod 3000m/5000 on empty 4000/10000 and 6000/10000
+    /// nodes gives (75+50)/2 = 62 and (50+50)/2 = 50; requests beyond capacity clamp.
+    #[test]
+    fn most_allocated_cases() {
+        let w = [1, 1];
+        assert_eq!(most_allocated(&[3000, 5000], &[4000, 10000], &w), 62);
+        assert_eq!(most_allocated(&[3000, 5000], &[6000, 10000], &w), 50);
+        assert_eq!(most_requested_score(6000, 4000), 100);
+        assert_eq!(most_requested_score(1, 0), 0);
+        // Hand-derived: 1 of 3 -> 33; weights cpu 1, memory 3: (33 + 3*100)/4 = 83.
+        assert_eq!(most_allocated(&[1, 7], &[3, 7], &[1, 3]), 83);
+    }
+
+    /// `TestBrokenLinearFunction` (reference §1.5).
+    #[test]
+    fn broken_linear_function_table() {
+        let a = [(10, 1), (90, 9)];
+        for (p, want) in [
+            (-10, 1),
+            (0, 1),
+            (9, 1),
+            (10, 1),
+            (15, 1),
+            (19, 1),
+            (20, 2),
+            (89, 8),
+            (90, 9),
+            (99, 9),
+            (100, 9),
+            (110, 9),
+        ] {
+            assert_eq!(broken_linear(&a, p), want, "p={p}");
+        }
+        let b = [(0, 2), (40, 10), (100, 0)];
+        for (p, want) in [
+            (-10, 2),
+            (0, 2),
+            (20, 6),
+            (30, 8),
+            (40, 10),
+            (70, 5),
+            (100, 0),
+            (110, 0),
+        ] {
+            assert_eq!(broken_linear(&b, p), want, "p={p}");
+        }
+    }
+
+    /// `TestRequestedToCapacityRatioScoringStrategy` and the bin-packing tables
+    /// (reference §1.5).
+    #[test]
+    fn requested_to_capacity_ratio_tables() {
+        let least_like = [(0, 10), (100, 0)];
+        let w = [1, 1];
+        // Pod 3000m/5000 on 4000/10000 and 6000/10000: 38 (round 37.5), 50.
+        assert_eq!(
+            requested_to_capacity_ratio(&least_like, &[3000, 5000], &[4000, 10000], &w),
+            38
+        );
+        assert_eq!(
+            requested_to_capacity_ratio(&least_like, &[3000, 5000], &[6000, 10000], &w),
+            50
+        );
+        // Nothing requested: 100 on both.
+        assert_eq!(
+            requested_to_capacity_ratio(&least_like, &[0, 0], &[4000, 10000], &w),
+            100
+        );
+        // Single extended resource foo, shape (0,0),(100,1): node1 foo=8, node2 foo=4.
+        let pack = [(0, 0), (100, 1)];
+        assert_eq!(requested_to_capacity_ratio(&pack, &[2], &[8], &[1]), 2);
+        assert_eq!(requested_to_capacity_ratio(&pack, &[2], &[4], &[1]), 5);
+        assert_eq!(requested_to_capacity_ratio(&pack, &[4], &[4], &[1]), 10);
+        assert_eq!(requested_to_capacity_ratio(&pack, &[4], &[8], &[1]), 5);
+        // Multiple extended: foo weight 3, bar weight 5; node1 foo=8 bar=4, node2 foo=4
+        // bar=8; pod foo=2 bar=2 -> 4, 3.
+        assert_eq!(
+            requested_to_capacity_ratio(&pack, &[2, 2], &[8, 4], &[3, 5]),
+            4
+        );
+        assert_eq!(
+            requested_to_capacity_ratio(&pack, &[2, 2], &[4, 8], &[3, 5]),
+            3
+        );
     }
 }
