@@ -524,4 +524,59 @@ mod tests {
         default_normalize(100, false, &mut a);
         assert_eq!(a, [18, 100, 36]);
     }
+
+    use crate::scheduler::config::ProfileConfig;
+    use crate::scheduler::testkit::{Kit, rng, template};
+
+    /// `nextStartNodeIndex` advances by the nodes examined, feasible or not (reference
+    /// §4.4): 200 nodes sample 100 feasible ones; with node 5 too small, the first cycle
+    /// examines 101 nodes.
+    #[test]
+    fn sampling_rotates_by_the_nodes_examined() {
+        let mut kit = Kit::new();
+        for i in 0..200 {
+            kit.node(if i == 5 { 10 } else { 4000 }, 1 << 30);
+        }
+        let t = kit.template(template(0));
+        let pod = kit.pending(t, 100, 1 << 20);
+        let mut profile = Profile::new(&ProfileConfig::default(), None);
+        let first = profile.sample_of(&kit.cluster, pod);
+        assert_eq!(first, (0..101).collect::<Vec<u32>>());
+        profile.schedule(&kit.cluster, pod, &mut rng());
+        let second = profile.sample_of(&kit.cluster, pod);
+        assert_eq!(second.first(), Some(&101));
+        assert_eq!(second.len(), 100);
+        // 101 + 100 wraps past the end: 201 mod 200 = 1.
+        profile.schedule(&kit.cluster, pod, &mut rng());
+        assert_eq!(profile.sample_of(&kit.cluster, pod).first(), Some(&1));
+    }
+
+    /// Equal top scores are chosen uniformly: 4 identical nodes, 4,000 picks, each count
+    /// within 4 standard deviations (√(4000·¼·¾) ≈ 27) of 1,000; a lone feasible node
+    /// is taken without a draw.
+    #[test]
+    fn ties_are_broken_uniformly_and_a_lone_node_costs_no_draw() {
+        let mut kit = Kit::new();
+        for _ in 0..4 {
+            kit.node(4000, 1 << 30);
+        }
+        let t = kit.template(template(0));
+        let pod = kit.pending(t, 100, 1 << 20);
+        let mut profile = Profile::new(&ProfileConfig::default(), None);
+        let mut r = rng();
+        let mut counts = [0u32; 4];
+        for _ in 0..4000 {
+            let n = profile.schedule(&kit.cluster, pod, &mut r).expect("fits");
+            counts[n.index()] += 1;
+        }
+        for c in counts {
+            assert!((c as i64 - 1000).abs() < 110, "{counts:?}");
+        }
+        let big = kit.pending(t, 4000, 1 << 20);
+        let n = kit.node(8000, 1 << 30);
+        let mut a = rng();
+        let b = a.clone();
+        assert_eq!(profile.schedule(&kit.cluster, big, &mut a), Some(n));
+        assert_eq!(a, b, "no random draw for a single feasible node");
+    }
 }

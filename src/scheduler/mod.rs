@@ -15,6 +15,8 @@ pub mod framework;
 pub mod plugins;
 pub mod preemption;
 pub mod score_cache;
+#[cfg(test)]
+pub mod testkit;
 
 use crate::cluster::ClusterState;
 use crate::cluster::ids::{NodeId, PodId};
@@ -370,5 +372,93 @@ mod tests {
             .map(|&x| secs_to_nanos(x))
             .collect();
         assert_eq!(got, want);
+    }
+
+    use crate::scheduler::testkit::{Kit, rng, template};
+
+    fn names(s: &mut Scheduler, kit: &Kit, now: Nanos) -> Vec<Attempt> {
+        std::iter::from_fn(|| s.next(&kit.cluster, now)).collect()
+    }
+
+    /// PrioritySort: higher priority first, then enqueue order.
+    #[test]
+    fn active_queue_orders_by_priority_then_arrival() {
+        let mut kit = Kit::new();
+        let (low, high) = (kit.template(template(0)), kit.template(template(10)));
+        let pods = [
+            kit.pending(low, 0, 0),
+            kit.pending(high, 0, 0),
+            kit.pending(low, 0, 0),
+            kit.pending(high, 0, 0),
+        ];
+        let mut s = Scheduler::new(&SchedulerConfig::default(), &kit.cluster.templates, rng());
+        for p in pods {
+            s.enqueue(&kit.cluster, p);
+        }
+        // No nodes: every attempt fails, in queue order.
+        let order: Vec<PodId> = names(&mut s, &kit, 0)
+            .into_iter()
+            .map(|a| match a {
+                Attempt::Unschedulable(p) => p,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(order, [pods[1], pods[3], pods[0], pods[2]]);
+    }
+
+    /// A freed node moves back only the pods that fit on it; they wait out their backoff
+    /// (1 s after the first failure) in the backoff queue.
+    #[test]
+    fn freed_node_moves_only_pods_that_fit_through_backoff() {
+        let mut kit = Kit::new();
+        let n = kit.node(1000, 1 << 30);
+        let t = kit.template(template(0));
+        let hog = kit.running(n, t, 1000, 0, 0);
+        let small = kit.pending(t, 500, 0);
+        let huge = kit.pending(t, 5000, 0);
+        let mut s = Scheduler::new(&SchedulerConfig::default(), &kit.cluster.templates, rng());
+        s.enqueue(&kit.cluster, small);
+        s.enqueue(&kit.cluster, huge);
+        assert_eq!(names(&mut s, &kit, 0).len(), 2);
+        for p in [small, huge] {
+            kit.cluster.pods[p.index()].attempts = 1;
+        }
+        kit.cluster.finish(
+            hog,
+            PodPhase::Succeeded,
+            crate::cluster::pod::PodReason::Completed,
+            0,
+        );
+        let half = secs_to_nanos(0.5);
+        s.node_freed(&kit.cluster, n, half);
+        assert!(!s.has_active(), "still backing off");
+        assert_eq!(s.next_wake(&kit.cluster), Some(secs_to_nanos(1.0)));
+        s.wake(&kit.cluster, secs_to_nanos(1.0));
+        assert_eq!(
+            names(&mut s, &kit, secs_to_nanos(1.0)),
+            [Attempt::Bind(small, n)]
+        );
+    }
+
+    /// The 5-minute flush retries pods that wait in the unschedulable pool, but only once
+    /// the cluster has changed since they failed.
+    #[test]
+    fn unschedulable_pool_is_flushed_after_five_minutes_of_change() {
+        let mut kit = Kit::new();
+        let n = kit.node(1000, 1 << 30);
+        let t = kit.template(template(0));
+        let big = kit.pending(t, 2000, 0);
+        let mut s = Scheduler::new(&SchedulerConfig::default(), &kit.cluster.templates, rng());
+        s.enqueue(&kit.cluster, big);
+        assert_eq!(names(&mut s, &kit, 0), [Attempt::Unschedulable(big)]);
+        kit.cluster.pods[big.index()].attempts = 1;
+        assert_eq!(s.next_wake(&kit.cluster), None, "nothing changed");
+        // A pod comes and goes: the cluster changed, yet no event moved `big`.
+        kit.running(n, t, 10, 0, 0);
+        assert_eq!(s.next_wake(&kit.cluster), Some(secs_to_nanos(300.0)));
+        s.wake(&kit.cluster, secs_to_nanos(299.0));
+        assert!(!s.has_active());
+        s.wake(&kit.cluster, secs_to_nanos(300.0));
+        assert!(s.has_active());
     }
 }

@@ -197,3 +197,144 @@ pub fn find(
     let c = candidates.swap_remove(k);
     Some((c.node, c.victims))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::config::ProfileConfig;
+    use crate::scheduler::testkit::{Kit, rng, template};
+
+    // `default_preemption_test.go` priorities and resources (reference §5).
+    const NEG: i32 = -100;
+    const LOW: i32 = 0;
+    const MID: i32 = 100;
+    const HIGH: i32 = 1000;
+    const SMALL: i64 = 100;
+    const MEDIUM: i64 = 200;
+    const LARGE: i64 = 300;
+    const VERY_LARGE: i64 = 500;
+
+    /// Builds the upstream setup: every node has capacity veryLarge, the preemptor
+    /// requests veryLarge, so every lower-priority pod on the chosen node is a victim.
+    /// `nodes[k]` lists `(priority, size, start)` of the pods on node k+1. Returns the
+    /// chosen node (1-based) and its victims' priorities.
+    fn best(nodes: &[&[(i32, i64, u64)]]) -> (usize, Vec<i32>) {
+        let mut kit = Kit::new();
+        let prio_templates: Vec<u32> = [NEG, LOW, MID, HIGH]
+            .iter()
+            .map(|&p| kit.template(template(p)))
+            .collect();
+        let t_of = |p: i32| {
+            prio_templates[[NEG, LOW, MID, HIGH]
+                .iter()
+                .position(|&x| x == p)
+                .unwrap_or(0)]
+        };
+        for pods in nodes {
+            let n = kit.node(VERY_LARGE, VERY_LARGE);
+            for &(p, size, start) in pods.iter() {
+                kit.running(n, t_of(p), size, size, start);
+            }
+        }
+        let preemptor = kit.pending(t_of(HIGH), VERY_LARGE, VERY_LARGE);
+        let mut profile = Profile::new(&ProfileConfig::default(), None);
+        let (node, victims) =
+            find(&kit.cluster, &mut profile, preemptor, &mut rng()).expect("a candidate");
+        let prios = victims
+            .iter()
+            .map(|v| kit.cluster.pods[v.index()].priority)
+            .collect();
+        (node.index() + 1, prios)
+    }
+
+    /// `TestSelectBestCandidate` (reference §5).
+    #[test]
+    fn upstream_select_best_candidate_table() {
+        // "node with min highest priority pod is picked".
+        let (n, _) = best(&[
+            &[(MID, MEDIUM, 0), (MID, LARGE, 0)],
+            &[(MID, MEDIUM, 0), (LOW, MEDIUM, 0)],
+            &[(LOW, MEDIUM, 0), (LOW, MEDIUM, 0)],
+        ]);
+        assert_eq!(n, 3);
+        // "when highest priorities are the same, minimum sum of priorities is picked".
+        let (n, _) = best(&[
+            &[(MID, MEDIUM, 0), (MID, MEDIUM, 0)],
+            &[(MID, MEDIUM, 0), (LOW, MEDIUM, 0)],
+            &[(MID, MEDIUM, 0), (MID, MEDIUM, 0)],
+        ]);
+        assert_eq!(n, 2);
+        // "when highest priority and sum are the same, minimum number of pods is picked"
+        // (the shifted sums already differ: 4, 2 and 3 shifted priorities).
+        let (n, _) = best(&[
+            &[
+                (MID, SMALL, 0),
+                (NEG, SMALL, 0),
+                (MID, SMALL, 0),
+                (NEG, SMALL, 0),
+            ],
+            &[(MID, LARGE, 0), (NEG, MEDIUM, 0)],
+            &[(MID, SMALL, 0), (NEG, SMALL, 0), (LOW, SMALL, 0)],
+        ]);
+        assert_eq!(n, 2);
+        // "sum of adjusted priorities is considered".
+        let (n, _) = best(&[
+            &[(MID, SMALL, 0), (NEG, SMALL, 0), (NEG, SMALL, 0)],
+            &[(MID, SMALL, 0), (NEG, SMALL, 0)],
+            &[(MID, SMALL, 0), (NEG, SMALL, 0), (LOW, SMALL, 0)],
+        ]);
+        assert_eq!(n, 2);
+        // "same priority, same number of victims, different start time for each node's
+        // pod": the most recently started victims are preferred.
+        let (n, _) = best(&[
+            &[(MID, MEDIUM, 2), (MID, MEDIUM, 2)],
+            &[(MID, MEDIUM, 3), (MID, MEDIUM, 3)],
+            &[(MID, MEDIUM, 1), (MID, MEDIUM, 1)],
+        ]);
+        assert_eq!(n, 2);
+    }
+
+    /// Hand-derived: the most important pods are reprieved first, so a node with a mid
+    /// and a low pod, where the preemptor needs only one pod's room, loses the low one.
+    #[test]
+    fn reprieves_the_most_important_victims() {
+        let mut kit = Kit::new();
+        let (low, mid, high) = (
+            kit.template(template(LOW)),
+            kit.template(template(MID)),
+            kit.template(template(HIGH)),
+        );
+        let n = kit.node(VERY_LARGE, VERY_LARGE);
+        kit.running(n, mid, MEDIUM, MEDIUM, 0);
+        let low_pod = kit.running(n, low, MEDIUM, MEDIUM, 0);
+        let p = kit.pending(high, LARGE, LARGE);
+        assert_eq!(select_victims(&kit.cluster, p, 0), Some(vec![low_pod]));
+        // Nothing of lower priority to evict: no candidate.
+        let q = kit.pending(low, LARGE, LARGE);
+        assert_eq!(select_victims(&kit.cluster, q, 0), None);
+    }
+
+    /// `TestPodEligibleToPreemptOthers`: `preemptionPolicy: Never` does not preempt, nor
+    /// does a pod whose nominated node still has its victims terminating.
+    #[test]
+    fn eligibility() {
+        let mut kit = Kit::new();
+        let never = kit.template(crate::cluster::pod::PodTemplate {
+            preemption_policy: PreemptionPolicy::Never,
+            ..template(HIGH)
+        });
+        let (low, high) = (kit.template(template(LOW)), kit.template(template(HIGH)));
+        let n = kit.node(VERY_LARGE, VERY_LARGE);
+        let victim = kit.running(n, low, VERY_LARGE, VERY_LARGE, 0);
+        let p = kit.pending(never, SMALL, SMALL);
+        assert!(!eligible(&kit.cluster, p));
+        let q = kit.pending(high, SMALL, SMALL);
+        assert!(eligible(&kit.cluster, q));
+        kit.cluster.pods[q.index()].nominated_node = Some(n);
+        kit.cluster.pods[victim.index()].terminating = true;
+        assert!(!eligible(&kit.cluster, q));
+        // A terminating pod that is not lower priority does not block it.
+        kit.cluster.pods[victim.index()].priority = HIGH;
+        assert!(eligible(&kit.cluster, q));
+    }
+}

@@ -55,3 +55,79 @@ pub(crate) fn argmin(feasible: &[u32], mut key: impl FnMut(usize) -> f64) -> u32
     }
     best
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::config::{PolicyConfig, ProfileConfig};
+    use crate::scheduler::framework::Profile;
+    use crate::scheduler::testkit::{Kit, rng, template};
+
+    const GI: i64 = 1 << 30;
+
+    /// Three nodes, hand-derived leftovers for a 500m / 0.5 GiB pod (cpu + memory
+    /// fractions of allocatable):
+    /// node1 4 cores/4 GiB holding 3 cores/1 GiB: 0.125 + 0.625 = 0.75, dominant share
+    /// 0.875, alignment 0.125·0.25 + 0.125·0.75 = 0.125;
+    /// node2 4 cores/4 GiB empty: 0.875 + 0.875 = 1.75, dominant 0.125, alignment 0.25;
+    /// node3 8 cores/8 GiB holding 1 core/7 GiB: 0.8125 + 0.0625 = 0.875, dominant 0.9375,
+    /// alignment 0.0625·0.875 + 0.0625·0.125 = 0.0625.
+    fn picks(b: Baseline, times: usize) -> Vec<usize> {
+        let mut kit = Kit::new();
+        let t = kit.template(template(0));
+        let n1 = kit.node(4000, 4 * GI);
+        kit.node(4000, 4 * GI);
+        let n3 = kit.node(8000, 8 * GI);
+        kit.running(n1, t, 3000, GI, 0);
+        kit.running(n3, t, 1000, 7 * GI, 0);
+        let pod = kit.pending(t, 500, GI / 2);
+        let config = ProfileConfig {
+            policy: PolicyConfig::Baseline(b),
+            ..ProfileConfig::default()
+        };
+        let mut profile = Profile::new(&config, None);
+        let mut r = rng();
+        (0..times)
+            .map(|_| {
+                profile
+                    .schedule(&kit.cluster, pod, &mut r)
+                    .expect("fits")
+                    .index()
+                    + 1
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_baseline_picks_its_node() {
+        assert_eq!(picks(Baseline::FirstFit, 2), [1, 1]);
+        assert_eq!(picks(Baseline::BestFit, 1), [1]);
+        assert_eq!(picks(Baseline::WorstFit, 1), [2]);
+        assert_eq!(picks(Baseline::DominantResourceFit, 1), [2]);
+        assert_eq!(picks(Baseline::Tetris, 1), [2]);
+        assert_eq!(picks(Baseline::RoundRobin, 4), [1, 2, 3, 1]);
+        let random = picks(Baseline::Random, 3000);
+        for n in 1..=3 {
+            // Binomial(3000, 1/3): σ ≈ 25.8; within 4σ of 1,000.
+            let c = random.iter().filter(|&&x| x == n).count() as i64;
+            assert!((c - 1000).abs() < 104, "node{n}: {c}");
+        }
+    }
+
+    #[test]
+    fn baselines_apply_the_default_filters() {
+        let mut kit = Kit::new();
+        let t = kit.template(template(0));
+        kit.node(100, GI);
+        let n2 = kit.node(4000, 4 * GI);
+        let pod = kit.pending(t, 500, GI / 2);
+        for (b, _) in Baseline::ALL {
+            let config = ProfileConfig {
+                policy: PolicyConfig::Baseline(b),
+                ..ProfileConfig::default()
+            };
+            let mut profile = Profile::new(&config, None);
+            assert_eq!(profile.schedule(&kit.cluster, pod, &mut rng()), Some(n2));
+        }
+    }
+}
