@@ -37,6 +37,12 @@ pub fn rng() -> StreamRng {
     StreamKey::new(1, "scheduler").rng()
 }
 
+impl Default for Kit {
+    fn default() -> Self {
+        Kit::new()
+    }
+}
+
 impl Kit {
     /// An empty cluster.
     pub fn new() -> Kit {
