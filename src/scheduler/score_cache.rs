@@ -1,12 +1,16 @@
-//! Cached LeastAllocated scores per pod shape.
+//! Cached scores per pod shape (LeastAllocated, BalancedAllocation).
 //!
 //! A node's score depends only on its requested amounts and the pod's cpu and memory
 //! requests, and between two pods of the same shape only a few nodes change. So each
 //! recent shape keeps a score per node and replays the node table's change log to update
 //! just the nodes that changed: the scores are exactly those a full rescore would give.
 
-use super::plugins::node_resources_fit as fit;
 use crate::cluster::node::NodeTable;
+
+/// One node's score for a pod shape.
+pub type ScoreOne = fn(&NodeTable, usize, [i64; 2]) -> i64;
+/// Every node's score for a pod shape, in node order.
+pub type ScoreAll = fn(&NodeTable, [i64; 2], &mut Vec<i64>);
 
 /// Shapes kept; the least recently used one is replaced.
 const MAX_SHAPES: usize = 16;
@@ -21,15 +25,26 @@ struct Entry {
 }
 
 /// Scores of recent pod shapes.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ScoreCache {
     entries: Vec<Entry>,
     clock: u64,
+    one: ScoreOne,
+    all: ScoreAll,
 }
 
 impl ScoreCache {
-    /// Every node's LeastAllocated score for a pod with non-zero cpu and memory requests
-    /// `shape`, up to date with `nodes`.
+    /// A cache of the scores `one` gives (`all` gives the same for every node at once).
+    pub fn new(one: ScoreOne, all: ScoreAll) -> ScoreCache {
+        ScoreCache {
+            entries: Vec::new(),
+            clock: 0,
+            one,
+            all,
+        }
+    }
+
+    /// Every node's score for a pod of `shape`, up to date with `nodes`.
     pub fn scores(&mut self, nodes: &NodeTable, shape: [i64; 2]) -> &[i64] {
         self.clock += 1;
         let idx = match self.entries.iter().position(|e| e.shape == shape) {
@@ -62,11 +77,11 @@ impl ScoreCache {
         let e = &mut self.entries[idx];
         e.last_used = self.clock;
         if e.scores.len() != nodes.len() || e.synced < nodes.changes_base {
-            fit::least_allocated_all(nodes, shape, &mut e.scores);
+            (self.all)(nodes, shape, &mut e.scores);
         } else {
             let from = (e.synced - nodes.changes_base) as usize;
             for &n in &nodes.changes[from..] {
-                e.scores[n as usize] = fit::least_allocated_one(nodes, n as usize, shape);
+                e.scores[n as usize] = (self.one)(nodes, n as usize, shape);
             }
         }
         e.synced = nodes.changes_end();
@@ -80,6 +95,7 @@ mod tests {
     use crate::cluster::ids::{NodeId, PoolId};
     use crate::cluster::node::NodeSpec;
     use crate::cluster::resources::{CPU, MEMORY, Resources};
+    use crate::scheduler::plugins::node_resources_fit as fit;
     use rand::{Rng, SeedableRng};
 
     /// Against a full rescore after every change, through log truncation and eviction.
@@ -103,7 +119,7 @@ mod tests {
             });
         }
         let shapes: Vec<[i64; 2]> = (0..24).map(|k| [100 * (k + 1), (k + 1) << 26]).collect();
-        let mut cache = ScoreCache::default();
+        let mut cache = ScoreCache::new(fit::least_allocated_one, fit::least_allocated_all);
         let mut placed: Vec<(NodeId, Resources, [i64; 2])> = Vec::new();
         let mut full = Vec::new();
         for step in 0..20_000 {

@@ -292,7 +292,7 @@ impl FitScore {
             scaled,
             slots: config.fit_resources.iter().map(|&(s, _)| s).collect(),
             weights: config.fit_resources.iter().map(|&(_, w)| w).collect(),
-            cache: ScoreCache::default(),
+            cache: ScoreCache::new(least_allocated_one, least_allocated_all),
             req: Vec::new(),
             alloc: Vec::new(),
             w: Vec::new(),
