@@ -743,3 +743,162 @@ fn validate_takes_the_same_overrides_as_run() {
     ]);
     assert_eq!(ok.code, Some(0), "{}", ok.stderr);
 }
+
+/// [`BASE`] with a `scheduler:` section holding `section` (indented by two spaces).
+fn with_scheduler(section: &str) -> String {
+    let indented: String = section.lines().map(|l| format!("  {l}\n")).collect();
+    scenario_with(
+        "priorityClasses:\n",
+        &format!("scheduler:\n{indented}priorityClasses:\n"),
+    )
+}
+
+/// [`BASE`] with `lines` added to the Deployment's pod spec (indented like its fields).
+fn with_pod_spec(lines: &str) -> String {
+    let indented: String = lines
+        .lines()
+        .map(|l| format!("            {l}\n"))
+        .collect();
+    scenario_with(
+        "            containers:\n              - name: app\n",
+        &format!("{indented}            containers:\n              - name: app\n"),
+    )
+}
+
+const POD_SPEC: &str = "workloads.deployments[0].spec.template.spec";
+
+#[test]
+fn unknown_plugin_name_lists_the_modelled_ones() {
+    let m = refused(with_scheduler(
+        "profiles:\n  - schedulerName: packer\n    plugins:\n      score:\n        enabled: [{name: NodeResourceFit, weight: 2}]\n",
+    ));
+    assert_field(&m, "scheduler.profiles[0].plugins.score.enabled[0].name");
+    assert_says(
+        &m,
+        &[
+            "unknown plugin `NodeResourceFit`",
+            "did you mean `NodeResourcesFit`",
+            "InterPodAffinity",
+            "ImageLocality",
+        ],
+    );
+}
+
+#[test]
+fn plugin_weight_zero_is_accepted_but_101_is_not() {
+    let scratch = Scratch::new();
+    let zero = with_scheduler(
+        "profiles:\n  - schedulerName: packer\n    plugins:\n      score:\n        enabled: [{name: NodeAffinity, weight: 0}]\n",
+    );
+    let outcome = scratch.validate(&scratch.write(&zero));
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
+    let m = refused(zero.replace("weight: 0", "weight: 101"));
+    assert_field(&m, "scheduler.profiles[0].plugins.score.enabled[0].weight");
+    assert_says(&m, &["101", "between 1 and 100"]);
+}
+
+#[test]
+fn gt_with_two_values() {
+    let m = refused(with_pod_spec(
+        "affinity:\n  nodeAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n      nodeSelectorTerms:\n        - matchExpressions: [{key: cores, operator: Gt, values: ['4', '8']}]\n",
+    ));
+    assert_field(
+        &m,
+        &format!(
+            "{POD_SPEC}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values"
+        ),
+    );
+    assert_says(&m, &["exactly one", "integer"]);
+}
+
+#[test]
+fn anti_affinity_term_without_topology_key() {
+    let m = refused(with_pod_spec(
+        "affinity:\n  podAntiAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector: {matchLabels: {app: web}}\n",
+    ));
+    assert_field(
+        &m,
+        &format!(
+            "{POD_SPEC}.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey"
+        ),
+    );
+    assert_says(&m, &["required", "kubernetes.io/hostname"]);
+}
+
+#[test]
+fn scheduler_name_that_names_no_profile() {
+    let m = refused(with_pod_spec("schedulerName: packer\n"));
+    assert_field(&m, &format!("{POD_SPEC}.schedulerName"));
+    assert_says(&m, &["`packer`", "default-scheduler", "scheduler.profiles"]);
+}
+
+#[test]
+fn unknown_scheduler_policy_lists_policies_and_profiles() {
+    let m = refused(with_scheduler(
+        "policy: most-alocated\nprofiles: [{schedulerName: packer, policy: best-fit}]\n",
+    ));
+    assert_field(&m, "scheduler.policy");
+    assert_says(
+        &m,
+        &[
+            "`most-alocated`",
+            "did you mean `most-allocated`",
+            "round-robin",
+            "packer",
+        ],
+    );
+}
+
+#[test]
+fn requested_to_capacity_ratio_shape_not_increasing() {
+    let m = refused(with_scheduler(
+        "profiles:
+  - schedulerName: packer
+    pluginConfig:
+      - name: NodeResourcesFit
+        args:
+          scoringStrategy:
+            type: RequestedToCapacityRatio
+            requestedToCapacityRatio:
+              shape: [{utilization: 0, score: 0}, {utilization: 80, score: 5}, {utilization: 60, score: 10}]
+",
+    ));
+    assert_field(
+        &m,
+        "scheduler.profiles[0].pluginConfig[0].args.scoringStrategy.requestedToCapacityRatio.shape[2].utilization",
+    );
+    assert_says(&m, &["60", "80", "strictly increasing"]);
+}
+
+#[test]
+fn percentage_of_nodes_to_score_above_100() {
+    let m = refused(with_scheduler("percentageOfNodesToScore: 101\n"));
+    assert_field(&m, "scheduler.percentageOfNodesToScore");
+    assert_says(&m, &["101", "between 0 and 100"]);
+}
+
+#[test]
+fn max_backoff_below_initial_backoff() {
+    let m = refused(with_scheduler(
+        "podInitialBackoffSeconds: 5\npodMaxBackoffSeconds: 2\n",
+    ));
+    assert_field(&m, "scheduler.podMaxBackoffSeconds");
+    assert_says(&m, &["2", "podInitialBackoffSeconds (5)"]);
+}
+
+#[test]
+fn spread_constraint_with_unknown_when_unsatisfiable() {
+    let text = with_pod_spec(
+        "topologySpreadConstraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedul}]\n",
+    );
+    let m = refused(&text);
+    assert_at(&m, position_of(&text, "DoNotSchedul}"));
+    assert_says(
+        &m,
+        &[
+            "whenUnsatisfiable",
+            "`DoNotSchedul`",
+            "did you mean `DoNotSchedule`",
+        ],
+    );
+}

@@ -70,6 +70,19 @@ pub struct LabelSelector {
 }
 
 impl LabelSelector {
+    /// The selector that matches no pod: what a missing (null) `labelSelector` means
+    /// upstream (`metav1.LabelSelectorAsSelector(nil)` is `labels.Nothing()`), unlike the
+    /// empty selector `{}`, which matches every pod. It is one requirement no label
+    /// satisfies: the empty key `In` no value.
+    pub fn nothing() -> LabelSelector {
+        LabelSelector {
+            requirements: vec![Requirement {
+                key: String::new(),
+                op: Operator::In(Vec::new()),
+            }],
+        }
+    }
+
     /// Whether `labels` (sorted by key) match.
     pub fn matches(&self, labels: &[(String, String)]) -> bool {
         self.requirements.iter().all(|r| r.matches(labels))
@@ -263,6 +276,8 @@ mod tests {
     fn empty_node_term_matches_nothing_and_empty_selector_everything() {
         assert!(!NodeSelectorTerm::default().matches("n", &[]));
         assert!(LabelSelector::default().matches(&[]));
+        assert!(!LabelSelector::nothing().matches(&[]));
+        assert!(!LabelSelector::nothing().matches(&labels(&[("", ""), ("a", "1")])));
         let by_name = NodeSelectorTerm {
             expressions: vec![],
             fields: vec![req("metadata.name", Operator::In(vec!["n1".into()]))],

@@ -6,6 +6,7 @@
 pub mod dist;
 pub mod limits;
 pub mod model;
+mod scheduling;
 pub mod schema;
 pub mod units;
 mod validate;
@@ -144,6 +145,7 @@ pub fn load_str_with(
     let mut doc: schema::ScenarioDoc = parse_yaml(text, file)?;
     doc.seed = overrides.seed.or(doc.seed);
     doc.duration = overrides.duration.or(doc.duration);
+    doc.scheduler.policy = overrides.scheduler.or(doc.scheduler.policy);
     let hash = Sha256::digest(text.as_bytes());
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
     validate::validate(doc, file, base_dir, hex)
@@ -250,38 +252,35 @@ fn explain_yaml_error(raw: &str) -> String {
     for (rust, words) in [
         ("expected u64", "expected a whole number >= 0"),
         ("expected i32", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
         ("expected f64", "expected a number"),
         (
             "expected struct ScenarioDoc",
             "expected a scenario: a map starting with `apiVersion: kubesim/v1`",
         ),
-        (
-            "expected enum EffectDoc",
-            "expected one of `NoSchedule`, `PreferNoSchedule`, `NoExecute`",
-        ),
-        (
-            "expected enum OperatorDoc",
-            "expected one of `Equal`, `Exists`",
-        ),
-        (
-            "expected enum RestartPolicyDoc",
-            "expected one of `Always`, `OnFailure`, `Never`",
-        ),
     ] {
         msg = msg.replace(rust, words);
     }
-    // serde_yaml's words for a list or map where a name (an enum) belongs.
+    for (rust, _, allowed) in ENUMS {
+        msg = msg.replace(
+            &format!("expected enum {rust}"),
+            &format!("expected {allowed}"),
+        );
+    }
+    // serde_yaml's words for a list or map where a name (an enum) belongs; the field
+    // (without list indices) tells which names.
     if msg.contains("expected a YAML tag starting with '!'") {
-        let path = msg.split(':').next().unwrap_or_default();
-        let allowed = if path.ends_with(".effect") {
-            "one of `NoSchedule`, `PreferNoSchedule`, `NoExecute`"
-        } else if path.ends_with(".operator") {
-            "one of `Equal`, `Exists`"
-        } else if path.ends_with(".restartPolicy") {
-            "one of `Always`, `OnFailure`, `Never`"
-        } else {
-            "a single name"
-        };
+        let mut field = msg.split(':').next().unwrap_or_default().to_string();
+        while let (Some(open), Some(close)) = (field.find('['), field.find(']')) {
+            if close < open {
+                break;
+            }
+            field.replace_range(open..=close, "");
+        }
+        let allowed = ENUMS
+            .iter()
+            .find(|(_, suffix, _)| field.ends_with(suffix))
+            .map_or("a single name", |(_, _, allowed)| allowed);
         msg = msg.replace("a YAML tag starting with '!'", allowed);
     }
     if let Some(i) = msg.find("expected struct ") {
@@ -301,6 +300,67 @@ fn explain_yaml_error(raw: &str) -> String {
     }
     msg
 }
+
+/// The scenario's enum types: serde's name for each, the field it is read from (the end of
+/// the field path, list indices left out) and the names it allows.
+const ENUMS: [(&str, &str, &str); 12] = [
+    (
+        "EffectDoc",
+        ".effect",
+        "one of `NoSchedule`, `PreferNoSchedule`, `NoExecute`",
+    ),
+    (
+        "OperatorDoc",
+        "tolerations.operator",
+        "one of `Equal`, `Exists`",
+    ),
+    (
+        "SelectorOperatorDoc",
+        "matchExpressions.operator",
+        "one of `In`, `NotIn`, `Exists`, `DoesNotExist`, `Gt`, `Lt`",
+    ),
+    (
+        "SelectorOperatorDoc",
+        "matchFields.operator",
+        "one of `In`, `NotIn`",
+    ),
+    (
+        "RestartPolicyDoc",
+        ".restartPolicy",
+        "one of `Always`, `OnFailure`, `Never`",
+    ),
+    (
+        "PreemptionPolicyDoc",
+        ".preemptionPolicy",
+        "one of `PreemptLowerPriority`, `Never`",
+    ),
+    (
+        "WhenUnsatisfiableDoc",
+        ".whenUnsatisfiable",
+        "one of `DoNotSchedule`, `ScheduleAnyway`",
+    ),
+    (
+        "InclusionPolicyDoc",
+        ".nodeAffinityPolicy",
+        "one of `Honor`, `Ignore`",
+    ),
+    (
+        "InclusionPolicyDoc",
+        ".nodeTaintsPolicy",
+        "one of `Honor`, `Ignore`",
+    ),
+    ("ProtocolDoc", ".protocol", "one of `TCP`, `UDP`, `SCTP`"),
+    (
+        "ScoringStrategyTypeDoc",
+        "scoringStrategy.type",
+        "one of `LeastAllocated`, `MostAllocated`, `RequestedToCapacityRatio`",
+    ),
+    (
+        "DefaultingTypeDoc",
+        ".defaultingType",
+        "one of `System`, `List`",
+    ),
+];
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`" (and "unknown variant"), the
 /// closest expected name, if one is close.

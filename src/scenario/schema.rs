@@ -134,16 +134,252 @@ pub struct PriorityClassDoc {
     pub global_default: bool,
     /// Accepted, not modelled.
     pub description: Option<IgnoredAny>,
-    /// Accepted, not modelled (preemption arrives with the scheduler framework).
-    pub preemption_policy: Option<IgnoredAny>,
+    /// Whether pods of this class may preempt (default `PreemptLowerPriority`).
+    pub preemption_policy: Option<PreemptionPolicyDoc>,
 }
 
-/// `scheduler`.
+/// `preemptionPolicy` of a PriorityClass or a pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum PreemptionPolicyDoc {
+    /// `PreemptLowerPriority`.
+    PreemptLowerPriority,
+    /// `Never`.
+    Never,
+}
+
+/// `scheduler`: a subset of `KubeSchedulerConfiguration` plus kubesim's own settings.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SchedulerDoc {
     /// Seed of the scheduler's own decisions (tie-breaks) only; default derived from `seed`.
     pub seed: Option<u64>,
+    /// Policy of the `default-scheduler` profile: a built-in policy or a profile's name.
+    pub policy: Option<String>,
+    /// `percentageOfNodesToScore` (0–100; 0 is adaptive).
+    pub percentage_of_nodes_to_score: Option<i64>,
+    /// Simulated time one scheduling cycle takes (default 0s).
+    pub cycle_time: Option<SimDuration>,
+    /// `podInitialBackoffSeconds` (default 1).
+    pub pod_initial_backoff_seconds: Option<i64>,
+    /// `podMaxBackoffSeconds` (default 10).
+    pub pod_max_backoff_seconds: Option<i64>,
+    /// How long a pod waits in the unschedulable pool before a retry (default 5m).
+    pub pod_max_in_unschedulable_pods_duration: Option<SimDuration>,
+    /// Scheduler profiles.
+    #[serde(default)]
+    pub profiles: Vec<ProfileDoc>,
+}
+
+/// A `KubeSchedulerProfile`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProfileDoc {
+    /// The `schedulerName` pods use to pick this profile.
+    pub scheduler_name: Option<String>,
+    /// A built-in policy instead of `plugins` and `pluginConfig`.
+    pub policy: Option<String>,
+    /// Profile-level `percentageOfNodesToScore` (0–100).
+    pub percentage_of_nodes_to_score: Option<i64>,
+    /// Plugins enabled and disabled per extension point.
+    pub plugins: Option<PluginsDoc>,
+    /// Plugin arguments.
+    #[serde(default)]
+    pub plugin_config: Vec<PluginConfigDoc>,
+}
+
+/// A profile's `plugins`, per extension point.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PluginsDoc {
+    /// Every extension point a plugin implements.
+    pub multi_point: Option<PluginSetDoc>,
+    /// Filter plugins.
+    pub filter: Option<PluginSetDoc>,
+    /// Score plugins and weights.
+    pub score: Option<PluginSetDoc>,
+    /// PostFilter (preemption).
+    pub post_filter: Option<PluginSetDoc>,
+    /// Accepted, not modelled.
+    pub pre_enqueue: Option<PluginSetDoc>,
+    /// Accepted, not modelled.
+    pub queue_sort: Option<PluginSetDoc>,
+    /// Accepted, not modelled (a plugin's PreFilter runs with its Filter).
+    pub pre_filter: Option<PluginSetDoc>,
+    /// Accepted, not modelled (a plugin's PreScore runs with its Score).
+    pub pre_score: Option<PluginSetDoc>,
+    /// Accepted, not modelled.
+    pub reserve: Option<PluginSetDoc>,
+    /// Accepted, not modelled.
+    pub permit: Option<PluginSetDoc>,
+    /// Accepted, not modelled.
+    pub pre_bind: Option<PluginSetDoc>,
+    /// Accepted, not modelled.
+    pub bind: Option<PluginSetDoc>,
+    /// Accepted, not modelled.
+    pub post_bind: Option<PluginSetDoc>,
+}
+
+impl PluginsDoc {
+    /// The extension points kubesim does not model separately, with their field names.
+    pub fn unmodelled_points(&self) -> [(&'static str, Option<&PluginSetDoc>); 9] {
+        [
+            ("preEnqueue", self.pre_enqueue.as_ref()),
+            ("queueSort", self.queue_sort.as_ref()),
+            ("preFilter", self.pre_filter.as_ref()),
+            ("preScore", self.pre_score.as_ref()),
+            ("reserve", self.reserve.as_ref()),
+            ("permit", self.permit.as_ref()),
+            ("preBind", self.pre_bind.as_ref()),
+            ("bind", self.bind.as_ref()),
+            ("postBind", self.post_bind.as_ref()),
+        ]
+    }
+}
+
+/// Plugins enabled and disabled at one extension point.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PluginSetDoc {
+    /// Added after the defaults (or re-weighted in place).
+    #[serde(default)]
+    pub enabled: Vec<PluginDoc>,
+    /// Removed from the defaults; `*` removes them all.
+    #[serde(default)]
+    pub disabled: Vec<PluginDoc>,
+}
+
+/// One plugin in a plugin set.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PluginDoc {
+    /// Plugin name.
+    pub name: String,
+    /// Score weight (1–100; 0 or none is 1).
+    pub weight: Option<i64>,
+}
+
+/// One `pluginConfig` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PluginConfigDoc {
+    /// The plugin the arguments are for.
+    pub name: String,
+    /// Its arguments.
+    pub args: Option<PluginArgsDoc>,
+}
+
+/// The arguments of every plugin kubesim reads, in one map: which fields belong to which
+/// plugin is checked against `name` after parsing.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PluginArgsDoc {
+    /// `kubescheduler.config.k8s.io/v1` if given.
+    pub api_version: Option<String>,
+    /// `<plugin>Args` if given.
+    pub kind: Option<String>,
+    /// NodeResourcesFit.
+    pub scoring_strategy: Option<ScoringStrategyDoc>,
+    /// NodeResourcesBalancedAllocation.
+    pub resources: Option<Vec<ResourceSpecDoc>>,
+    /// InterPodAffinity (0–100, default 1).
+    pub hard_pod_affinity_weight: Option<i64>,
+    /// PodTopologySpread: `System` (default) or `List`.
+    pub defaulting_type: Option<DefaultingTypeDoc>,
+    /// PodTopologySpread, with `defaultingType: List`.
+    pub default_constraints: Option<Vec<TopologySpreadConstraintDoc>>,
+    /// DefaultPreemption: accepted, not modelled.
+    pub min_candidate_nodes_percentage: Option<IgnoredAny>,
+    /// DefaultPreemption: accepted, not modelled.
+    pub min_candidate_nodes_absolute: Option<IgnoredAny>,
+}
+
+impl PluginArgsDoc {
+    /// The argument fields present, by name.
+    pub fn present(&self) -> impl Iterator<Item = &'static str> {
+        [
+            ("scoringStrategy", self.scoring_strategy.is_some()),
+            ("resources", self.resources.is_some()),
+            (
+                "hardPodAffinityWeight",
+                self.hard_pod_affinity_weight.is_some(),
+            ),
+            ("defaultingType", self.defaulting_type.is_some()),
+            ("defaultConstraints", self.default_constraints.is_some()),
+            (
+                "minCandidateNodesPercentage",
+                self.min_candidate_nodes_percentage.is_some(),
+            ),
+            (
+                "minCandidateNodesAbsolute",
+                self.min_candidate_nodes_absolute.is_some(),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, present)| present.then_some(name))
+    }
+}
+
+/// NodeResourcesFit's `scoringStrategy`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScoringStrategyDoc {
+    /// The strategy (required).
+    #[serde(rename = "type")]
+    pub kind: Option<ScoringStrategyTypeDoc>,
+    /// Scored resources and weights (default cpu 1, memory 1).
+    #[serde(default)]
+    pub resources: Vec<ResourceSpecDoc>,
+    /// The shape, with `RequestedToCapacityRatio`.
+    pub requested_to_capacity_ratio: Option<RequestedToCapacityRatioDoc>,
+}
+
+/// A scoring strategy's name.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub enum ScoringStrategyTypeDoc {
+    /// `LeastAllocated`.
+    LeastAllocated,
+    /// `MostAllocated`.
+    MostAllocated,
+    /// `RequestedToCapacityRatio`.
+    RequestedToCapacityRatio,
+}
+
+/// A resource and its weight.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourceSpecDoc {
+    /// Resource name.
+    pub name: String,
+    /// Weight (1–100; 0 or none is 1).
+    pub weight: Option<i64>,
+}
+
+/// `requestedToCapacityRatio`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RequestedToCapacityRatioDoc {
+    /// Points of the piecewise-linear score function.
+    #[serde(default)]
+    pub shape: Vec<ShapePointDoc>,
+}
+
+/// One point of a shape.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ShapePointDoc {
+    /// Utilization, 0–100.
+    pub utilization: i64,
+    /// Score, 0–10.
+    pub score: i64,
+}
+
+/// PodTopologySpread's `defaultingType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum DefaultingTypeDoc {
+    /// The built-in default constraints.
+    System,
+    /// `defaultConstraints`.
+    List,
 }
 
 /// `workloads`.
@@ -211,12 +447,52 @@ pub struct DeploymentSpecDoc {
 }
 
 /// A label selector.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SelectorDoc {
     /// Exact label matches.
     #[serde(default)]
     pub match_labels: BTreeMap<String, String>,
+    /// Requirements.
+    #[serde(default)]
+    pub match_expressions: Vec<RequirementDoc>,
+}
+
+impl SelectorDoc {
+    /// Whether it has no requirement (and so selects everything).
+    pub fn is_empty(&self) -> bool {
+        self.match_labels.is_empty() && self.match_expressions.is_empty()
+    }
+}
+
+/// A selector requirement: `key`, `operator`, `values`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RequirementDoc {
+    /// Label key (in `matchFields`, `metadata.name`).
+    pub key: String,
+    /// Operator.
+    pub operator: SelectorOperatorDoc,
+    /// Values.
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+/// A selector requirement's operator.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub enum SelectorOperatorDoc {
+    /// `In`.
+    In,
+    /// `NotIn`.
+    NotIn,
+    /// `Exists`.
+    Exists,
+    /// `DoesNotExist`.
+    DoesNotExist,
+    /// `Gt` (node selectors only).
+    Gt,
+    /// `Lt` (node selectors only).
+    Lt,
 }
 
 /// A Job.
@@ -304,6 +580,15 @@ pub struct PodSpecDoc {
     /// Pod overhead, added to the requests.
     #[serde(default)]
     pub overhead: BTreeMap<String, Quantity>,
+    /// Node affinity, pod affinity and anti-affinity.
+    pub affinity: Option<AffinityDoc>,
+    /// Topology spread constraints.
+    #[serde(default)]
+    pub topology_spread_constraints: Vec<TopologySpreadConstraintDoc>,
+    /// The scheduler profile that places the pods (default `default-scheduler`).
+    pub scheduler_name: Option<String>,
+    /// Must agree with the pod's PriorityClass, as Kubernetes' priority admission requires.
+    pub preemption_policy: Option<PreemptionPolicyDoc>,
     /// Accepted, not modelled.
     pub volumes: Option<IgnoredAny>,
     /// Accepted, not modelled.
@@ -314,8 +599,9 @@ pub struct PodSpecDoc {
     pub image_pull_secrets: Option<IgnoredAny>,
     /// Accepted, not modelled.
     pub dns_policy: Option<IgnoredAny>,
-    /// Accepted, not modelled.
-    pub termination_grace_period_seconds: Option<IgnoredAny>,
+    /// `terminationGracePeriodSeconds`: how long a deleted pod keeps its node (default
+    /// 30).
+    pub termination_grace_period_seconds: Option<u64>,
     /// Accepted, not modelled.
     pub automount_service_account_token: Option<IgnoredAny>,
     /// Accepted, not modelled.
@@ -344,8 +630,9 @@ pub struct ContainerDoc {
     pub env: Option<IgnoredAny>,
     /// Accepted, not modelled.
     pub env_from: Option<IgnoredAny>,
-    /// Accepted, not modelled.
-    pub ports: Option<IgnoredAny>,
+    /// Ports; those with a `hostPort` are checked by the NodePorts filter.
+    #[serde(default)]
+    pub ports: Vec<ContainerPortDoc>,
     /// Accepted, not modelled.
     pub volume_mounts: Option<IgnoredAny>,
     /// Accepted, not modelled.
@@ -372,7 +659,6 @@ impl ContainerDoc {
             ("args", self.args.is_some()),
             ("env", self.env.is_some()),
             ("envFrom", self.env_from.is_some()),
-            ("ports", self.ports.is_some()),
             ("volumeMounts", self.volume_mounts.is_some()),
             ("livenessProbe", self.liveness_probe.is_some()),
             ("readinessProbe", self.readiness_probe.is_some()),
@@ -395,10 +681,6 @@ impl PodSpecDoc {
             ("securityContext", self.security_context.is_some()),
             ("imagePullSecrets", self.image_pull_secrets.is_some()),
             ("dnsPolicy", self.dns_policy.is_some()),
-            (
-                "terminationGracePeriodSeconds",
-                self.termination_grace_period_seconds.is_some(),
-            ),
             (
                 "automountServiceAccountToken",
                 self.automount_service_account_token.is_some(),
@@ -447,6 +729,168 @@ pub enum OperatorDoc {
     Equal,
     /// `Exists`.
     Exists,
+}
+
+/// A container port.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContainerPortDoc {
+    /// The port in the container (required, 1–65535).
+    pub container_port: Option<i64>,
+    /// The port bound on the node (1–65535; 0 or none: not bound).
+    pub host_port: Option<i64>,
+    /// `TCP` (default), `UDP` or `SCTP`.
+    pub protocol: Option<ProtocolDoc>,
+    /// The node address the host port binds (default every address).
+    #[serde(rename = "hostIP")]
+    pub host_ip: Option<String>,
+    /// Port name.
+    pub name: Option<String>,
+}
+
+/// A port protocol.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub enum ProtocolDoc {
+    /// `TCP`.
+    #[serde(rename = "TCP")]
+    Tcp,
+    /// `UDP`.
+    #[serde(rename = "UDP")]
+    Udp,
+    /// `SCTP`.
+    #[serde(rename = "SCTP")]
+    Sctp,
+}
+
+/// A pod's `affinity`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AffinityDoc {
+    /// Node affinity.
+    pub node_affinity: Option<NodeAffinityDoc>,
+    /// Pod affinity.
+    pub pod_affinity: Option<PodAffinityDoc>,
+    /// Pod anti-affinity.
+    pub pod_anti_affinity: Option<PodAffinityDoc>,
+}
+
+/// `nodeAffinity`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeAffinityDoc {
+    /// Terms of which a node must match one.
+    pub required_during_scheduling_ignored_during_execution: Option<NodeSelectorDoc>,
+    /// Weighted terms that score the nodes they match.
+    #[serde(default)]
+    pub preferred_during_scheduling_ignored_during_execution: Vec<PreferredSchedulingTermDoc>,
+}
+
+/// A `NodeSelector`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeSelectorDoc {
+    /// Terms, ORed.
+    pub node_selector_terms: Vec<NodeSelectorTermDoc>,
+}
+
+/// A `NodeSelectorTerm`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeSelectorTermDoc {
+    /// Requirements on node labels.
+    #[serde(default)]
+    pub match_expressions: Vec<RequirementDoc>,
+    /// Requirements on node fields (`metadata.name`).
+    #[serde(default)]
+    pub match_fields: Vec<RequirementDoc>,
+}
+
+/// A weighted preferred node term.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PreferredSchedulingTermDoc {
+    /// 1–100.
+    pub weight: Option<i64>,
+    /// The term.
+    pub preference: NodeSelectorTermDoc,
+}
+
+/// `podAffinity` or `podAntiAffinity`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodAffinityDoc {
+    /// Terms every one of which must hold.
+    #[serde(default)]
+    pub required_during_scheduling_ignored_during_execution: Vec<PodAffinityTermDoc>,
+    /// Weighted terms that score nodes.
+    #[serde(default)]
+    pub preferred_during_scheduling_ignored_during_execution: Vec<WeightedPodAffinityTermDoc>,
+}
+
+/// A `PodAffinityTerm`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodAffinityTermDoc {
+    /// The pods the term is about (none: no pod).
+    pub label_selector: Option<SelectorDoc>,
+    /// Namespaces to look in (none: the pod's own).
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    /// Node label whose values are the domains (required).
+    pub topology_key: Option<String>,
+    /// Only `{}` (every namespace) is accepted.
+    pub namespace_selector: Option<SelectorDoc>,
+}
+
+/// A weighted preferred pod term.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WeightedPodAffinityTermDoc {
+    /// 1–100.
+    pub weight: Option<i64>,
+    /// The term.
+    pub pod_affinity_term: PodAffinityTermDoc,
+}
+
+/// A `topologySpreadConstraint`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TopologySpreadConstraintDoc {
+    /// Greatest allowed skew (required, at least 1).
+    pub max_skew: Option<i64>,
+    /// Node label whose values are the domains (required).
+    pub topology_key: Option<String>,
+    /// `DoNotSchedule` or `ScheduleAnyway` (required).
+    pub when_unsatisfiable: Option<WhenUnsatisfiableDoc>,
+    /// The pods counted (none: no pod).
+    pub label_selector: Option<SelectorDoc>,
+    /// Fewest domains assumed (with `DoNotSchedule`).
+    pub min_domains: Option<i64>,
+    /// `Honor` (default) or `Ignore`.
+    pub node_affinity_policy: Option<InclusionPolicyDoc>,
+    /// `Ignore` (default) or `Honor`.
+    pub node_taints_policy: Option<InclusionPolicyDoc>,
+    /// Pod label keys whose values narrow the selector to the pod's own.
+    #[serde(default)]
+    pub match_label_keys: Vec<String>,
+}
+
+/// `whenUnsatisfiable`.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub enum WhenUnsatisfiableDoc {
+    /// `DoNotSchedule`.
+    DoNotSchedule,
+    /// `ScheduleAnyway`.
+    ScheduleAnyway,
+}
+
+/// `nodeAffinityPolicy` or `nodeTaintsPolicy`.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub enum InclusionPolicyDoc {
+    /// `Honor`.
+    Honor,
+    /// `Ignore`.
+    Ignore,
 }
 
 /// Restart policy.

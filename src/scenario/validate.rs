@@ -7,16 +7,18 @@ use super::ScenarioError;
 use super::dist::DistSpec;
 use super::limits::*;
 use super::model::*;
+use super::scheduling;
 use super::schema::*;
 use super::units::{Quantity, SimDuration};
 use crate::cluster::ids::{NodeId, PoolId};
 use crate::cluster::node::NodeSpec;
-use crate::cluster::pod::{PodTemplate, RestartPolicy};
+use crate::cluster::pod::{PodTemplate, PreemptionPolicy, RestartPolicy};
 use crate::cluster::pod_request::{ContainerRequests, pod_requests};
 use crate::cluster::resources::{CPU, MEMORY, ResourceNames, Resources};
 use crate::cluster::taints::{Taint, TaintEffect, Toleration, TolerationOperator};
 use crate::engine::dist::Distribution;
 use crate::engine::time::{NANOS_PER_SEC, Nanos};
+use crate::scheduler::config::{DEFAULT_SCHEDULER_NAME, SchedulerConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -24,6 +26,11 @@ use std::path::Path;
 pub const DEFAULT_INTERVAL: Nanos = 10 * NANOS_PER_SEC;
 /// Default Bound → Running delay.
 pub const DEFAULT_STARTUP_DELAY_SECS: f64 = 1.0;
+/// The namespace of workloads that name none.
+const DEFAULT_NAMESPACE: &str = "default";
+/// Kubernetes' default `terminationGracePeriodSeconds`.
+const DEFAULT_TERMINATION_GRACE: crate::engine::time::Nanos =
+    30 * crate::engine::time::NANOS_PER_SEC;
 /// Default pod capacity of a node (the kubelet's `maxPods`).
 pub const DEFAULT_MAX_PODS: i64 = 110;
 /// Kubernetes' built-in priority classes.
@@ -34,17 +41,19 @@ const BUILTIN_PRIORITY_CLASSES: [(&str, i32); 2] = [
 /// Largest value of a user-defined PriorityClass (Kubernetes' `HighestUserDefinablePriority`).
 const MAX_USER_PRIORITY: i32 = 1_000_000_000;
 
-struct Ctx<'a> {
+/// What validation carries along: where messages point, the resource slots named so far
+/// and the notes for the user.
+pub(super) struct Ctx<'a> {
     file: &'a str,
     base_dir: &'a Path,
-    resources: ResourceNames,
-    warnings: BTreeSet<String>,
+    pub(super) resources: ResourceNames,
+    pub(super) warnings: BTreeSet<String>,
 }
 
-type R<T> = Result<T, ScenarioError>;
+pub(super) type R<T> = Result<T, ScenarioError>;
 
 impl Ctx<'_> {
-    fn err<T>(&self, path: impl Into<String>, message: impl Into<String>) -> R<T> {
+    pub(super) fn err<T>(&self, path: impl Into<String>, message: impl Into<String>) -> R<T> {
         Err(ScenarioError::Invalid {
             file: self.file.to_string(),
             path: path.into(),
@@ -52,7 +61,7 @@ impl Ctx<'_> {
         })
     }
 
-    fn unmodelled(&mut self, path: &str, field: &str) {
+    pub(super) fn unmodelled(&mut self, path: &str, field: &str) {
         self.warnings.insert(format!(
             "{path}.{field} is accepted but not modelled; it has no effect on the run"
         ));
@@ -115,6 +124,30 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
 
     let (pools, nodes, zones) = cluster(&mut cx, &doc.cluster)?;
     let classes = priority_classes(&mut cx, &doc.priority_classes)?;
+    // The scheduler section comes before the workloads: pods name its profiles, and the
+    // resources it scores must be the cluster's, not ones only pods request.
+    let scheduler = scheduling::scheduler(&mut cx, &doc.scheduler)?;
+    let namespaces: Vec<String> = doc
+        .workloads
+        .deployments
+        .iter()
+        .map(|d| &d.metadata)
+        .chain(doc.workloads.jobs.iter().map(|j| &j.metadata))
+        .map(|m| {
+            m.namespace
+                .clone()
+                .unwrap_or_else(|| DEFAULT_NAMESPACE.into())
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let refs = Refs {
+        classes: &classes,
+        nodes: &nodes,
+        pools: &pools,
+        scheduler: &scheduler,
+        namespaces: &namespaces,
+    };
 
     let mut names = BTreeSet::new();
     let mut templates = Vec::new();
@@ -122,14 +155,7 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
     let mut expected_pods: f64 = 0.0;
     for (i, d) in doc.workloads.deployments.iter().enumerate() {
         let path = format!("workloads.deployments[{i}]");
-        let w = deployment(
-            &mut cx,
-            &path,
-            d,
-            &classes,
-            (&nodes, &pools),
-            &mut templates,
-        )?;
+        let w = deployment(&mut cx, &path, d, &refs, &mut templates)?;
         unique_name(&cx, &path, &mut names, &w.name)?;
         if duration.is_none() && templates[w.template as usize].node_name.is_some() {
             return cx.err(
@@ -147,15 +173,7 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
     }
     for (i, j) in doc.workloads.jobs.iter().enumerate() {
         let path = format!("workloads.jobs[{i}]");
-        let (w, pods) = job(
-            &mut cx,
-            &path,
-            j,
-            &classes,
-            (&nodes, &pools),
-            &mut templates,
-            duration,
-        )?;
+        let (w, pods) = job(&mut cx, &path, j, &refs, &mut templates, duration)?;
         unique_name(&cx, &path, &mut names, &w.name)?;
         expected_pods += pods;
         workloads.push(w);
@@ -174,7 +192,7 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         file_sha256: sha,
         seed: doc.seed.unwrap_or(1),
         scheduler_seed: doc.scheduler.seed,
-        scheduler: crate::scheduler::config::SchedulerConfig::default(),
+        scheduler,
         duration,
         interval,
         warmup,
@@ -190,15 +208,8 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
 
 /// Kubernetes object names: lowercase letters, digits, `-` and `.`, starting and ending
 /// with a letter or digit, at most 253 characters.
-fn check_name(cx: &Ctx, path: &str, name: &str) -> R<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 253
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    if ok {
+pub(super) fn check_name(cx: &Ctx, path: &str, name: &str) -> R<()> {
+    if is_dns_subdomain(name) {
         Ok(())
     } else {
         cx.err(
@@ -211,9 +222,19 @@ fn check_name(cx: &Ctx, path: &str, name: &str) -> R<()> {
     }
 }
 
+/// Whether `s` is a DNS subdomain (RFC 1123), the form of Kubernetes object names.
+pub(super) fn is_dns_subdomain(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
 /// Namespace names are DNS labels: like object names, but without dots and at most 63
 /// characters.
-fn check_namespace(cx: &Ctx, path: &str, ns: &str) -> R<()> {
+pub(super) fn check_namespace(cx: &Ctx, path: &str, ns: &str) -> R<()> {
     if ns.len() > 63 || ns.contains('.') {
         return cx.err(
             path,
@@ -274,7 +295,7 @@ fn check_pod_name_collisions(cx: &Ctx, w: &WorkloadsDoc) -> R<()> {
     Ok(())
 }
 
-fn check_list<T>(cx: &Ctx, path: &str, list: &[T]) -> R<()> {
+pub(super) fn check_list<T>(cx: &Ctx, path: &str, list: &[T]) -> R<()> {
     if list.len() > MAX_LIST {
         return cx.err(path, format!("more than {MAX_LIST} entries"));
     }
@@ -576,19 +597,31 @@ fn effect(e: EffectDoc) -> TaintEffect {
     }
 }
 
-/// Class name → value, and the global default's value.
+/// Class name → value and preemption policy, and what pods without a class get.
 struct Classes {
-    values: BTreeMap<String, i32>,
-    default: i32,
+    values: BTreeMap<String, (i32, PreemptionPolicy)>,
+    default: (i32, PreemptionPolicy),
+    /// The global default class, if there is one.
+    default_name: Option<String>,
+}
+
+/// What validating a workload may look up: everything validated before the workloads.
+struct Refs<'a> {
+    classes: &'a Classes,
+    nodes: &'a [NodeSpec],
+    pools: &'a [Pool],
+    scheduler: &'a SchedulerConfig,
+    /// Every namespace a workload uses, sorted.
+    namespaces: &'a [String],
 }
 
 fn priority_classes(cx: &mut Ctx, list: &[PriorityClassDoc]) -> R<Classes> {
-    let mut values: BTreeMap<String, i32> = BUILTIN_PRIORITY_CLASSES
+    let mut values: BTreeMap<String, (i32, PreemptionPolicy)> = BUILTIN_PRIORITY_CLASSES
         .iter()
-        .map(|(n, v)| (n.to_string(), *v))
+        .map(|(n, v)| (n.to_string(), (*v, PreemptionPolicy::default())))
         .collect();
-    let mut default = 0;
-    let mut seen_default = false;
+    let mut default = (0, PreemptionPolicy::default());
+    let mut default_name = None;
     for (i, c) in list.iter().enumerate() {
         let path = format!("priorityClasses[{i}]");
         check_name(cx, &format!("{path}.name"), &c.name)?;
@@ -598,7 +631,10 @@ fn priority_classes(cx: &mut Ctx, list: &[PriorityClassDoc]) -> R<Classes> {
                 "names starting with `system-` are reserved",
             );
         }
-        if values.insert(c.name.clone(), c.value).is_some() {
+        let policy = c
+            .preemption_policy
+            .map_or(PreemptionPolicy::default(), preemption);
+        if values.insert(c.name.clone(), (c.value, policy)).is_some() {
             return cx.err(
                 format!("{path}.name"),
                 format!("`{}` is defined twice", c.name),
@@ -610,29 +646,43 @@ fn priority_classes(cx: &mut Ctx, list: &[PriorityClassDoc]) -> R<Classes> {
                 format!("must be at most {MAX_USER_PRIORITY} (higher values are reserved for system classes)"),
             );
         }
-        if c.preemption_policy.is_some() {
-            cx.unmodelled("priorityClasses[]", "preemptionPolicy");
-        }
         if c.global_default {
-            if seen_default {
+            if default_name.is_some() {
                 return cx.err(
                     format!("{path}.globalDefault"),
                     "only one class may be the global default",
                 );
             }
-            seen_default = true;
-            default = c.value;
+            default_name = Some(c.name.clone());
+            default = (c.value, policy);
         }
     }
-    Ok(Classes { values, default })
+    Ok(Classes {
+        values,
+        default,
+        default_name,
+    })
+}
+
+fn preemption(p: PreemptionPolicyDoc) -> PreemptionPolicy {
+    match p {
+        PreemptionPolicyDoc::PreemptLowerPriority => PreemptionPolicy::PreemptLowerPriority,
+        PreemptionPolicyDoc::Never => PreemptionPolicy::Never,
+    }
+}
+
+fn preemption_name(p: PreemptionPolicy) -> &'static str {
+    match p {
+        PreemptionPolicy::PreemptLowerPriority => "PreemptLowerPriority",
+        PreemptionPolicy::Never => "Never",
+    }
 }
 
 fn deployment(
     cx: &mut Ctx,
     path: &str,
     d: &DeploymentDoc,
-    classes: &Classes,
-    nodes: (&[NodeSpec], &[Pool]),
+    refs: &Refs,
     templates: &mut Vec<PodTemplate>,
 ) -> R<Workload> {
     check_kind(
@@ -674,8 +724,7 @@ fn deployment(
         &d.metadata,
         &d.spec.template,
         d.spec.selector.as_ref(),
-        classes,
-        nodes,
+        refs,
         RestartPolicy::Always,
     )?;
     if template.restart_policy != RestartPolicy::Always {
@@ -734,8 +783,7 @@ fn job(
     cx: &mut Ctx,
     path: &str,
     j: &JobDoc,
-    classes: &Classes,
-    nodes: (&[NodeSpec], &[Pool]),
+    refs: &Refs,
     templates: &mut Vec<PodTemplate>,
     duration: Option<Nanos>,
 ) -> R<(Workload, f64)> {
@@ -790,8 +838,7 @@ fn job(
         &j.metadata,
         &spec.template,
         spec.selector.as_ref(),
-        classes,
-        nodes,
+        refs,
         RestartPolicy::Never,
     )?;
     if template.restart_policy == RestartPolicy::Always {
@@ -1071,15 +1118,13 @@ fn usage(
     Ok(out)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn template(
     cx: &mut Ctx,
     path: &str,
     meta: &ObjectMeta,
     t: &PodTemplateDoc,
     selector: Option<&SelectorDoc>,
-    classes: &Classes,
-    nodes: (&[NodeSpec], &[Pool]),
+    refs: &Refs,
     default_restart: RestartPolicy,
 ) -> R<(PodTemplate, (Resources, [i64; 2]))> {
     if meta.annotations.is_some() {
@@ -1092,10 +1137,10 @@ fn template(
         );
         check_namespace(cx, &p, ns)?;
     }
-    let labels: BTreeMap<String, String> = t
+    let labels: Vec<(String, String)> = t
         .metadata
         .as_ref()
-        .map(|m| m.labels.clone())
+        .map(|m| m.labels.clone().into_iter().collect())
         .unwrap_or_default();
     if let Some(m) = &t.metadata {
         if m.annotations.is_some() {
@@ -1106,15 +1151,16 @@ fn template(
         }
     }
     if let Some(sel) = selector {
-        for (k, v) in &sel.match_labels {
-            if labels.get(k) != Some(v) {
-                return cx.err(
-                    format!("{path}.metadata.labels"),
-                    format!(
-                        "the selector requires label {k}={v}, which the template does not have"
-                    ),
-                );
-            }
+        let spath = format!("{}.selector", path.trim_end_matches(".template"));
+        let compiled = scheduling::label_selector(cx, &spath, sel)?;
+        if let Some(r) = compiled.requirements.iter().find(|r| !r.matches(&labels)) {
+            return cx.err(
+                format!("{path}.metadata.labels"),
+                format!(
+                    "the selector requires {}, which the template's labels do not satisfy",
+                    scheduling::describe(r)
+                ),
+            );
         }
     }
     let spec = &t.spec;
@@ -1202,7 +1248,8 @@ fn template(
         );
     }
 
-    let priority = match &spec.priority_class_name {
+    let classes = refs.classes;
+    let (priority, class_policy) = match &spec.priority_class_name {
         None => classes.default,
         Some(name) => match classes.values.get(name) {
             Some(v) => *v,
@@ -1215,6 +1262,52 @@ fn template(
             }
         },
     };
+    // Kubernetes' priority admission refuses a pod whose own policy differs from its class's.
+    let preemption_policy = match spec.preemption_policy.map(preemption) {
+        Some(own) if own != class_policy => {
+            let from = match (&spec.priority_class_name, &classes.default_name) {
+                (Some(c), _) => format!("its PriorityClass `{c}`"),
+                (None, Some(c)) => format!("the global default PriorityClass `{c}`"),
+                (None, None) => "no PriorityClass (the default)".to_string(),
+            };
+            return cx.err(
+                format!("{spath}.preemptionPolicy"),
+                format!(
+                    "`{}` differs from `{}`, which the pod gets from {from}; Kubernetes refuses \
+                     such a pod: set preemptionPolicy on a PriorityClass and name it in \
+                     priorityClassName",
+                    preemption_name(own),
+                    preemption_name(class_policy)
+                ),
+            );
+        }
+        _ => class_policy,
+    };
+    let scheduler_name = spec
+        .scheduler_name
+        .as_deref()
+        .unwrap_or(DEFAULT_SCHEDULER_NAME);
+    if !refs
+        .scheduler
+        .profiles
+        .iter()
+        .any(|p| p.name == scheduler_name)
+    {
+        let names: Vec<&str> = refs
+            .scheduler
+            .profiles
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        return cx.err(
+            format!("{spath}.schedulerName"),
+            format!(
+                "no scheduler profile `{scheduler_name}`; profiles: {} (add one under scheduler.profiles)",
+                names.join(", ")
+            ),
+        );
+    }
+    let nodes = (refs.nodes, refs.pools);
     let node_name = match &spec.node_name {
         None => None,
         Some(n) => match nodes.0.iter().position(|s| &s.name == n) {
@@ -1276,20 +1369,40 @@ fn template(
         Some(RestartPolicyDoc::OnFailure) => RestartPolicy::OnFailure,
         Some(RestartPolicyDoc::Never) => RestartPolicy::Never,
     };
+    let affinity = scheduling::affinity(
+        cx,
+        &format!("{spath}.affinity"),
+        spec.affinity.as_ref(),
+        refs.namespaces,
+    )?;
+    let spread = scheduling::spread_constraints(
+        cx,
+        &format!("{spath}.topologySpreadConstraints"),
+        &spec.topology_spread_constraints,
+        &labels,
+    )?;
+    let host_ports = scheduling::host_ports(cx, &spath, spec)?;
     let template = PodTemplate {
-        labels: labels.into_iter().collect(),
+        labels,
         node_selector: spec.node_selector.clone().into_iter().collect(),
         tolerations,
         priority,
         restart_policy,
         node_name,
-        namespace: meta.namespace.clone().unwrap_or_else(|| "default".into()),
-        affinity: Default::default(),
-        spread: Vec::new(),
-        host_ports: Vec::new(),
-        scheduler_name: crate::scheduler::config::DEFAULT_SCHEDULER_NAME.to_string(),
-        preemption_policy: Default::default(),
-        termination_grace: crate::engine::time::secs_to_nanos(30.0),
+        namespace: meta
+            .namespace
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NAMESPACE.into()),
+        affinity,
+        spread,
+        host_ports,
+        scheduler_name: scheduler_name.to_string(),
+        preemption_policy,
+        termination_grace: spec
+            .termination_grace_period_seconds
+            .map_or(DEFAULT_TERMINATION_GRACE, |s| {
+                s.saturating_mul(crate::engine::time::NANOS_PER_SEC)
+            }),
     };
     Ok((template, requests))
 }
