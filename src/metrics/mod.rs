@@ -5,3 +5,4 @@ pub mod format;
 pub mod output;
 pub mod recorder;
 pub mod stats;
+pub mod stranded;
