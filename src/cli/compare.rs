@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A dimension `--vary` can vary: its name and how one of its values changes a run.
 pub struct Dimension {
@@ -273,6 +273,8 @@ pub fn compare(args: &CompareArgs) -> Result<(), Error> {
             ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
+        // Runs can take seconds each: keep the spinner moving between them.
+        b.enable_steady_tick(Duration::from_millis(200));
         b
     });
     // More threads than runs would only idle.
