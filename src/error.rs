@@ -14,6 +14,10 @@ pub enum Error {
     /// A command-line argument is invalid (exit code 2).
     #[error("{0}")]
     Usage(String),
+    /// A failure while running that is not about output, such as worker threads that
+    /// cannot be started (exit code 1).
+    #[error("{0}")]
+    Run(String),
     /// Output could not be written (exit code 1).
     #[error("cannot write output: {0}")]
     Output(String),
@@ -32,7 +36,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Scenario(_) | Error::Limit(_) | Error::Usage(_) => 2,
-            Error::Output(_) | Error::Invariant(_) => 1,
+            Error::Run(_) | Error::Output(_) | Error::Invariant(_) => 1,
         }
     }
 }

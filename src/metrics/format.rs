@@ -13,10 +13,19 @@ pub fn milli(m: i64) -> String {
     out
 }
 
-/// A ratio or mean with six decimals ("0.437500"); empty when undefined.
+/// A ratio or mean with six decimals ("0.437500"); empty when undefined. A value that
+/// rounds to zero is written "0.000000" whatever its sign, so that a difference of -1e-12
+/// (rounding noise) and one of exactly 0 give the same bytes.
 pub fn ratio(x: Option<f64>) -> String {
     match x {
-        Some(v) if v.is_finite() => format!("{v:.6}"),
+        Some(v) if v.is_finite() => {
+            let s = format!("{v:.6}");
+            if s == "-0.000000" {
+                s[1..].to_string()
+            } else {
+                s
+            }
+        }
         _ => String::new(),
     }
 }
@@ -40,5 +49,8 @@ mod tests {
         assert_eq!(ratio(Some(0.4375)), "0.437500");
         assert_eq!(ratio(None), "");
         assert_eq!(ratio(Some(f64::NAN)), "");
+        assert_eq!(ratio(Some(-0.0)), "0.000000");
+        assert_eq!(ratio(Some(-1e-12)), "0.000000");
+        assert_eq!(ratio(Some(-0.5)), "-0.500000");
     }
 }

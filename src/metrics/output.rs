@@ -168,6 +168,9 @@ pub fn summary(
         );
         put(&format!("{c}_utilization_mean"), ratio(frac(ig.used[r])));
     }
+    let stranded = rec.stranded.means();
+    put("stranded_cpu_mean", ratio(stranded.map(|s| s.0)));
+    put("stranded_memory_mean", ratio(stranded.map(|s| s.1)));
     for (i, w) in scenario.workloads.iter().enumerate() {
         let t = &rec.workloads[i];
         let n = &w.name;

@@ -3,10 +3,11 @@
 
 use super::format::{format_seconds, milli, ratio, write_fixed_point};
 use super::stats::DurationStats;
+use super::stranded::Stranded;
 use crate::cluster::ClusterState;
 use crate::cluster::ids::{PodId, WorkloadId};
 use crate::cluster::pod::PodPhase;
-use crate::cluster::resources::{CPU, MAX_RESOURCES, ResourceNames};
+use crate::cluster::resources::{CPU, MAX_RESOURCES, MEMORY, ResourceNames};
 use crate::engine::time::Nanos;
 use std::io::{self, Write};
 
@@ -97,6 +98,8 @@ pub struct Recorder {
     pub jobs: [u64; 3],
     /// Most nodes in use at once.
     pub peak_nodes_in_use: u32,
+    /// Stranded capacity, measured at every sample.
+    pub stranded: Stranded,
     buf: String,
     time_buf: String,
 }
@@ -150,6 +153,8 @@ impl Recorder {
             "pending_p50_s",
             "pending_p99_s",
             "pending_max_s",
+            "stranded_cpu_cores",
+            "stranded_memory_bytes",
         ] {
             header.push(h.to_string());
         }
@@ -171,6 +176,7 @@ impl Recorder {
             pods_preempted: 0,
             jobs: [0; 3],
             peak_nodes_in_use: 0,
+            stranded: Stranded::default(),
             buf: String::new(),
             time_buf: String::new(),
         })
@@ -254,6 +260,9 @@ impl Recorder {
             }
             None => row.extend(std::iter::repeat_n(String::new(), 4)),
         }
+        let stranded = self.stranded.sample(cluster, t >= self.warmup);
+        row.push(amount(CPU, stranded.cpu));
+        row.push(amount(MEMORY, stranded.memory));
         self.current = Interval::default();
         self.timeseries.write_record(&row).map_err(io::Error::from)
     }
