@@ -1,9 +1,5 @@
 //! `kubesim compare` through the real binary: its files, paired differences recomputed by
 //! hand from `compare.csv`, common random numbers, `--jobs` independence and bad input.
-//!
-//! Tests marked `#[ignore = "needs --vary scheduler to take effect…"]` need the scheduler
-//! override wired into scenario loading (so that variants really differ, and an unknown
-//! policy is refused); run them with `cargo test --test compare -- --ignored`.
 
 mod common;
 use common::*;
@@ -340,10 +336,9 @@ fn bad_input_exits_2_and_writes_nothing() {
     assert!(!Path::new(out).exists());
 }
 
-/// Needs real variants: an unknown policy is refused before any run, naming the allowed
+/// An unknown policy is refused before any run, naming the allowed
 /// values.
 #[test]
-#[ignore = "needs --vary scheduler to take effect (Overrides.scheduler validated in scenario loading)"]
 fn unknown_policy_exits_2_listing_the_policies() {
     let o = kubesim(&[
         "compare",
@@ -359,11 +354,10 @@ fn unknown_policy_exits_2_listing_the_policies() {
     );
 }
 
-/// Needs real variants: first-fit packs the web replicas onto one node where the default
+/// First-fit packs the web replicas onto one node where the default
 /// (LeastAllocated) spreads them, so it uses fewer nodes on every seed, and the paired
 /// difference is significant (its interval excludes 0, `*` in the table).
 #[test]
-#[ignore = "needs --vary scheduler to take effect (Overrides.scheduler validated in scenario loading)"]
 fn policies_really_differ_and_the_difference_is_marked() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().to_str().expect("utf-8 path");
