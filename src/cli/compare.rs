@@ -240,7 +240,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Error> {
         }
     }
     let jobs = jobs(args.jobs)?;
-    let base = super::run::overrides(None, args.duration.as_deref())?;
+    let base = super::run::overrides(None, args.duration.as_deref(), None)?;
 
     // Every variant is checked before any run starts, so a bad value costs no time.
     let mut first: Option<Scenario> = None;

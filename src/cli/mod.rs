@@ -64,6 +64,12 @@ pub struct RunArgs {
     /// Output folder [default: results/<scenario name>/].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Placement policy of the default scheduler profile, replacing the scenario's
+    /// `scheduler.policy`: default, most-allocated, requested-to-capacity-ratio,
+    /// first-fit, random, round-robin, best-fit, worst-fit, dominant-resource-fit, tetris,
+    /// or the schedulerName of one of the scenario's profiles.
+    #[arg(long)]
+    pub scheduler: Option<String>,
     /// End the run at this simulated time instead of the scenario's `duration`
     /// (e.g. 90s, 10m, 1h30m).
     #[arg(long)]
@@ -84,6 +90,9 @@ pub struct ValidateArgs {
     /// Check with this duration, as `run --duration` would run it (e.g. 90s, 10m).
     #[arg(long)]
     pub duration: Option<String>,
+    /// Check with this scheduler policy, as `run --scheduler` would run it.
+    #[arg(long)]
+    pub scheduler: Option<String>,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

@@ -47,10 +47,12 @@ impl Progress for Bar {
     }
 }
 
-/// The command-line overrides of `run` and `validate`, checked.
+/// The command-line overrides of `run` and `validate`, checked (the scheduler policy is
+/// checked with the scenario, which may name its own profiles).
 pub fn overrides(
     seed: Option<u64>,
     duration: Option<&str>,
+    scheduler: Option<&str>,
 ) -> Result<crate::scenario::Overrides, Error> {
     let duration = match duration {
         Some(d) => {
@@ -65,13 +67,17 @@ pub fn overrides(
     Ok(crate::scenario::Overrides {
         seed,
         duration,
-        scheduler: None,
+        scheduler: scheduler.map(str::to_string),
     })
 }
 
 /// Loads, runs and reports.
 pub fn run(args: &RunArgs) -> Result<(), Error> {
-    let overrides = overrides(args.seed, args.duration.as_deref())?;
+    let overrides = overrides(
+        args.seed,
+        args.duration.as_deref(),
+        args.scheduler.as_deref(),
+    )?;
     let scenario = crate::scenario::load_with(&args.scenario, overrides)?;
     if !args.quiet {
         for w in &scenario.warnings {

@@ -5,7 +5,11 @@ use crate::Error;
 
 /// Validates the scenario and prints what it describes.
 pub fn validate(args: &ValidateArgs) -> Result<(), Error> {
-    let overrides = super::run::overrides(args.seed, args.duration.as_deref())?;
+    let overrides = super::run::overrides(
+        args.seed,
+        args.duration.as_deref(),
+        args.scheduler.as_deref(),
+    )?;
     let s = crate::scenario::load_with(&args.scenario, overrides)?;
     if !args.quiet {
         for w in &s.warnings {
