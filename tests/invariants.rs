@@ -1,5 +1,7 @@
 //! Property tests: over random scenarios (heterogeneous pools, taints, pinned pods that may
-//! not fit, Job streams with varied requests, Deployments), after every single event every
+//! not fit, Job streams with varied requests, Deployments with topology spread and
+//! anti-affinity, priorities with preemption, every placement policy, scheduling cycles
+//! that take time), after every single event every
 //! pod is in exactly one phase, the phases add up to the pods created, no node holds more
 //! requests than its allocatable, and no pod sits on a node that is not Ready.
 //! (`run_checked` recounts everything after each event and fails on any difference.)
@@ -25,6 +27,10 @@ struct Deploy {
     mem_mi: u32,
     pinned: Option<u32>,
     tolerates: bool,
+    high: bool,
+    /// 0: none, 1: zone spread ScheduleAnyway, 2: zone spread DoNotSchedule, 3: required
+    /// anti-affinity per host.
+    topology: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +41,7 @@ struct JobStream {
     mean_run_s: u32,
     choices: Vec<(u32, u32)>,
     pinned: bool,
+    high: bool,
 }
 
 fn pool() -> impl Strategy<Value = Pool> {
@@ -63,14 +70,20 @@ fn deploy() -> impl Strategy<Value = Deploy> {
         0u32..8000,
         prop::option::of(0u32..6),
         any::<bool>(),
+        prop::bool::weighted(0.3),
+        0u32..4,
     )
-        .prop_map(|(replicas, cpu_m, mem_mi, pinned, tolerates)| Deploy {
-            replicas,
-            cpu_m,
-            mem_mi,
-            pinned,
-            tolerates,
-        })
+        .prop_map(
+            |(replicas, cpu_m, mem_mi, pinned, tolerates, high, topology)| Deploy {
+                replicas,
+                cpu_m,
+                mem_mi,
+                pinned,
+                tolerates,
+                high,
+                topology,
+            },
+        )
 }
 
 fn job() -> impl Strategy<Value = JobStream> {
@@ -81,22 +94,49 @@ fn job() -> impl Strategy<Value = JobStream> {
         1u32..300,
         prop::collection::vec((1u32..8000, 1u32..16), 1..4),
         prop::bool::weighted(0.15),
+        prop::bool::weighted(0.3),
     )
         .prop_map(
-            |(rate_per_min, completions, parallelism, mean_run_s, choices, pinned)| JobStream {
-                rate_per_min,
-                completions,
-                parallelism,
-                mean_run_s,
-                choices,
-                pinned,
+            |(rate_per_min, completions, parallelism, mean_run_s, choices, pinned, high)| {
+                JobStream {
+                    rate_per_min,
+                    completions,
+                    parallelism,
+                    mean_run_s,
+                    choices,
+                    pinned,
+                    high,
+                }
             },
         )
 }
 
-fn render(seed: u64, pools: &[Pool], deploys: &[Deploy], jobs: &[JobStream]) -> String {
+/// The placement policies a scenario may use.
+const POLICIES: [&str; 10] = [
+    "default",
+    "most-allocated",
+    "requested-to-capacity-ratio",
+    "first-fit",
+    "random",
+    "round-robin",
+    "best-fit",
+    "worst-fit",
+    "dominant-resource-fit",
+    "tetris",
+];
+
+fn render(
+    seed: u64,
+    (policy, cycle_ms): (usize, u32),
+    pools: &[Pool],
+    deploys: &[Deploy],
+    jobs: &[JobStream],
+) -> String {
     let mut y = format!(
-        "apiVersion: kubesim/v1\nkind: Scenario\nmetadata: {{name: prop}}\nseed: {seed}\nduration: 20m\ncluster:\n  nodePools:\n"
+        "apiVersion: kubesim/v1\nkind: Scenario\nmetadata: {{name: prop}}\nseed: {seed}\nduration: 20m\n\
+         scheduler: {{policy: {}, cycleTime: {cycle_ms}ms}}\n\
+         priorityClasses: [{{name: high, value: 1000}}]\ncluster:\n  nodePools:\n",
+        POLICIES[policy]
     );
     for (i, p) in pools.iter().enumerate() {
         y += &format!(
@@ -116,9 +156,27 @@ fn render(seed: u64, pools: &[Pool], deploys: &[Deploy], jobs: &[JobStream]) -> 
     y += "workloads:\n  deployments:\n";
     for (i, d) in deploys.iter().enumerate() {
         y += &format!(
-            "    - metadata: {{name: d{i}}}\n      spec:\n        replicas: {}\n        template:\n          spec:\n",
+            "    - metadata: {{name: d{i}}}\n      spec:\n        replicas: {}\n        template:\n          metadata: {{labels: {{app: d{i}}}}}\n          spec:\n",
             d.replicas
         );
+        if d.high {
+            y += "            priorityClassName: high\n";
+        }
+        let selector = format!("labelSelector: {{matchLabels: {{app: d{i}}}}}");
+        match d.topology {
+            1 | 2 => {
+                let when = ["ScheduleAnyway", "DoNotSchedule"][d.topology as usize - 1];
+                y += &format!(
+                    "            topologySpreadConstraints: [{{maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: {when}, {selector}}}]\n"
+                );
+            }
+            3 => {
+                y += &format!(
+                    "            affinity: {{podAntiAffinity: {{requiredDuringSchedulingIgnoredDuringExecution: [{{topologyKey: kubernetes.io/hostname, {selector}}}]}}}}\n"
+                );
+            }
+            _ => {}
+        }
         if let Some(n) = d.pinned {
             y += &format!("            nodeName: p0-{}\n", n % first_pool_nodes);
         }
@@ -140,6 +198,9 @@ fn render(seed: u64, pools: &[Pool], deploys: &[Deploy], jobs: &[JobStream]) -> 
         if j.pinned {
             y += "            nodeName: p0-0\n";
         }
+        if j.high {
+            y += "            priorityClassName: high\n";
+        }
         y += "            tolerations: [{key: dedicated, value: batch, effect: NoSchedule}]\n";
         y += "            containers: [{name: c}]\n";
         y += &format!(
@@ -159,11 +220,13 @@ proptest! {
     #[test]
     fn invariants_hold_after_every_event(
         seed in 0u64..1000,
+        policy in 0usize..POLICIES.len(),
+        cycle_ms in prop::sample::select(vec![0u32, 0, 5]),
         pools in prop::collection::vec(pool(), 1..4),
         deploys in prop::collection::vec(deploy(), 0..4),
         jobs in prop::collection::vec(job(), 0..3),
     ) {
-        let text = render(seed, &pools, &deploys, &jobs);
+        let text = render(seed, (policy, cycle_ms), &pools, &deploys, &jobs);
         let (_, o) = run_checked(&text);
         let c = &o.cluster;
         let phases: u64 = kubesim::cluster::pod::PodPhase::ALL.iter().map(|&p| c.count(p)).sum();
