@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod controllers;
 pub mod engine;
 pub mod error;
+pub mod explain;
 pub mod metrics;
 pub mod scenario;
 pub mod scheduler;
