@@ -515,6 +515,12 @@ fn fate_note(e: &Explanation, sim: &Simulation, pod: Option<PodId>) -> Option<St
     let changed = format!(
         "the cluster changed in the {events_after} events between this evaluation and its binding"
     );
+    if e.feasible.is_empty() {
+        return Some(format!(
+            "no node fit here; it was bound {events_after} events later, once the cluster \
+             had changed"
+        ));
+    }
     let Some(k) = e.feasible.iter().position(|n| n == index) else {
         return Some(format!("{node} did not pass the filters here: {changed}"));
     };
