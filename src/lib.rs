@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod controllers;
 pub mod engine;
 pub mod error;
+pub mod explain;
 pub mod metrics;
 pub mod scenario;
 pub mod scheduler;
@@ -78,11 +79,7 @@ pub fn run(
     out_dir: Option<&Path>,
     progress: Option<&mut dyn Progress>,
 ) -> Result<RunResult, Error> {
-    let result = run_inner(scenario, out_dir, progress);
-    if let (Err(_), Some(dir)) = (&result, out_dir) {
-        remove_outputs(dir);
-    }
-    result
+    Run::start(scenario, out_dir)?.finish(progress)
 }
 
 /// Best effort: on failure the run's own error is what the user needs to see.
@@ -92,11 +89,85 @@ fn remove_outputs(dir: &Path) {
     }
 }
 
-fn run_inner(
-    scenario: &Scenario,
-    out_dir: Option<&Path>,
-    progress: Option<&mut dyn Progress>,
-) -> Result<RunResult, Error> {
+/// A run in progress: [`run`] in two halves, so that a caller can stop the simulation at
+/// a time, look at it and carry on (the test that `kubesim explain` changes nothing does).
+/// It writes the same files as [`run`]; `events.csv` and `timeseries.csv` are streamed as
+/// it goes, the rest at [`Run::finish`].
+pub struct Run<'s> {
+    scenario: &'s Scenario,
+    out_dir: Option<&'s Path>,
+    sim: Simulation<'s>,
+}
+
+impl<'s> Run<'s> {
+    /// Builds the simulation of `scenario`, opening its streamed files in `out_dir`
+    /// (created if needed, cleared of an earlier run's files).
+    pub fn start(scenario: &'s Scenario, out_dir: Option<&'s Path>) -> Result<Run<'s>, Error> {
+        let sim = open(scenario, out_dir);
+        if let (Err(_), Some(dir)) = (&sim, out_dir) {
+            remove_outputs(dir);
+        }
+        Ok(Run {
+            scenario,
+            out_dir,
+            sim: sim?,
+        })
+    }
+
+    /// The simulation, to step or inspect.
+    pub fn sim(&mut self) -> &mut Simulation<'s> {
+        &mut self.sim
+    }
+
+    /// Runs the rest of the scenario and writes the remaining files. On failure none of
+    /// the files is left behind.
+    pub fn finish(self, progress: Option<&mut dyn Progress>) -> Result<RunResult, Error> {
+        let out_dir = self.out_dir;
+        let result = self.finish_inner(progress);
+        if let (Err(_), Some(dir)) = (&result, out_dir) {
+            remove_outputs(dir);
+        }
+        result
+    }
+
+    fn finish_inner(self, progress: Option<&mut dyn Progress>) -> Result<RunResult, Error> {
+        let (scenario, out_dir) = (self.scenario, self.out_dir);
+        let mut outcome = self.sim.run(progress)?;
+        let summary = metrics::output::summary(
+            scenario,
+            &outcome.cluster,
+            &mut outcome.recorder,
+            outcome.end,
+            outcome.events,
+        );
+        if let Some(dir) = out_dir {
+            let mut pods = create(dir, "pods.csv")?;
+            metrics::output::write_pods(&outcome.cluster, &mut pods).map_err(Error::output)?;
+            pods.flush().map_err(Error::output)?;
+            let mut s = create(dir, "summary.csv")?;
+            metrics::output::write_summary(&summary, &mut s).map_err(Error::output)?;
+            s.flush().map_err(Error::output)?;
+            std::fs::write(dir.join("run.json"), metrics::output::run_json(scenario))
+                .map_err(Error::output)?;
+        }
+        let c = &outcome.cluster;
+        Ok(RunResult {
+            end: outcome.end,
+            events: outcome.events,
+            summary,
+            pods_created: c.pods_created(),
+            pods_scheduled: outcome.recorder.pods_scheduled,
+            pods_pending: c.count(PodPhase::Pending),
+            pods_finished: c.count(PodPhase::Succeeded)
+                + c.count(PodPhase::Failed)
+                + c.count(PodPhase::Deleted),
+        })
+    }
+}
+
+/// The simulation of `scenario`, streaming its events and time series to files in
+/// `out_dir`, or nowhere.
+fn open<'s>(scenario: &'s Scenario, out_dir: Option<&Path>) -> Result<Simulation<'s>, Error> {
     let (events, timeseries): (Box<dyn Write>, Box<dyn Write>) = match out_dir {
         Some(dir) => {
             std::fs::create_dir_all(dir)
@@ -110,35 +181,5 @@ fn run_inner(
         }
         None => (Box::new(std::io::sink()), Box::new(std::io::sink())),
     };
-    let sim = Simulation::new(scenario, events, timeseries).map_err(Error::output)?;
-    let mut outcome = sim.run(progress)?;
-    let summary = metrics::output::summary(
-        scenario,
-        &outcome.cluster,
-        &mut outcome.recorder,
-        outcome.end,
-        outcome.events,
-    );
-    if let Some(dir) = out_dir {
-        let mut pods = create(dir, "pods.csv")?;
-        metrics::output::write_pods(&outcome.cluster, &mut pods).map_err(Error::output)?;
-        pods.flush().map_err(Error::output)?;
-        let mut s = create(dir, "summary.csv")?;
-        metrics::output::write_summary(&summary, &mut s).map_err(Error::output)?;
-        s.flush().map_err(Error::output)?;
-        std::fs::write(dir.join("run.json"), metrics::output::run_json(scenario))
-            .map_err(Error::output)?;
-    }
-    let c = &outcome.cluster;
-    Ok(RunResult {
-        end: outcome.end,
-        events: outcome.events,
-        summary,
-        pods_created: c.pods_created(),
-        pods_scheduled: outcome.recorder.pods_scheduled,
-        pods_pending: c.count(PodPhase::Pending),
-        pods_finished: c.count(PodPhase::Succeeded)
-            + c.count(PodPhase::Failed)
-            + c.count(PodPhase::Deleted),
-    })
+    Simulation::new(scenario, events, timeseries).map_err(Error::output)
 }

@@ -1,6 +1,7 @@
 //! The command line: clap definitions and one module per subcommand.
 
 pub mod compare;
+pub mod explain;
 pub mod run;
 pub mod validate;
 
@@ -45,6 +46,25 @@ pub enum Command {
     /// numbers), which is what makes the paired differences sharp.
     #[command(after_long_help = COMPARE_EXAMPLES)]
     Compare(CompareArgs),
+    /// Show why a pod goes where it does: every filter and score on every node.
+    ///
+    /// Replays the run to the last event at or before --at (default 0) and evaluates the
+    /// pod on every node as the scheduler would then, without drawing a random number or
+    /// changing anything the run does afterwards. NAME is a pod (`<owner>-<n>` as in
+    /// pods.csv: Pending then, already placed, or created later, in which case the replay
+    /// goes on to its creation) or a workload (a new pod of its template).
+    ///
+    /// Writes filters.csv (node,plugin,passed,reason) and scores.csv
+    /// (node,plugin,score,normalized_score,weight,weighted_score,in_sample, with a `total`
+    /// row per feasible node) to --out (default results/<scenario>-explain-<NAME>/), then
+    /// lets the replay go on until the pod is bound and prints where it went and the top
+    /// candidates.
+    ///
+    /// Example:
+    ///
+    ///   kubesim explain scenarios/quickstart.yaml --pod batch-10-0 --at 95s
+    #[command(verbatim_doc_comment)]
+    Explain(ExplainArgs),
 }
 
 const COMPARE_EXAMPLES: &str = "\
@@ -128,11 +148,34 @@ pub struct CompareArgs {
     pub quiet: bool,
 }
 
+/// `kubesim explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The scenario file (YAML).
+    pub scenario: PathBuf,
+    /// The pod (`<owner>-<n>`) or workload to explain.
+    #[arg(long, value_name = "NAME")]
+    pub pod: String,
+    /// Replay to this simulated time first (e.g. 0s, 90s, 10m) [default: 0s].
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Output folder [default: results/<scenario name>-explain-<NAME>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Seed of every random stream, overriding the scenario's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Placement policy of the default profile, as `run --scheduler`.
+    #[arg(long)]
+    pub scheduler: Option<String>,
+}
+
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> Result<(), crate::Error> {
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Validate(args) => validate::validate(&args),
         Command::Compare(args) => compare::compare(&args),
+        Command::Explain(args) => explain::explain(&args),
     }
 }

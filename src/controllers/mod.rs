@@ -72,21 +72,7 @@ pub fn draw_requests(model: &RequestModel, rng: &mut StreamRng) -> (Resources, [
         } => {
             let (mut r, mut nz) = (*base, *base_nonzero);
             for (slot, d) in draws {
-                let x = d.sample(rng);
-                // Kubernetes rounds quantities up: to a millicore for cpu, a unit otherwise.
-                let v = if *slot == CPU {
-                    (x * 1000.0).ceil()
-                } else {
-                    x.ceil()
-                };
-                let max = crate::scenario::limits::MAX_RESOURCE_AMOUNT;
-                let v = (v.min(max as f64) as i64 + overhead.0[*slot]).min(max);
-                r.0[*slot] = v;
-                match *slot {
-                    CPU => nz[0] = v,
-                    MEMORY => nz[1] = v,
-                    _ => {}
-                }
+                set_drawn(&mut r, &mut nz, *slot, d.sample(rng), overhead);
             }
             (r, nz)
         }
@@ -94,6 +80,25 @@ pub fn draw_requests(model: &RequestModel, rng: &mut StreamRng) -> (Resources, [
             let i = (pick.sample(rng) as usize).min(options.len() - 1);
             options[i]
         }
+    }
+}
+
+/// Sets slot `slot` of a drawn request vector `r` (and its scoring copy `nz`) from the
+/// drawn value `x` (cores for cpu, base units otherwise) plus the pod overhead.
+pub fn set_drawn(r: &mut Resources, nz: &mut [i64; 2], slot: usize, x: f64, overhead: &Resources) {
+    // Kubernetes rounds quantities up: to a millicore for cpu, a unit otherwise.
+    let v = if slot == CPU {
+        (x * 1000.0).ceil()
+    } else {
+        x.ceil()
+    };
+    let max = crate::scenario::limits::MAX_RESOURCE_AMOUNT;
+    let v = (v.min(max as f64) as i64 + overhead.0[slot]).min(max);
+    r.0[slot] = v;
+    match slot {
+        CPU => nz[0] = v,
+        MEMORY => nz[1] = v,
+        _ => {}
     }
 }
 

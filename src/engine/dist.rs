@@ -163,13 +163,13 @@ impl Distribution {
         clamp_sample(raw)
     }
 
-    /// The theoretical mean (`f64::INFINITY` for a Pareto with `shape <= 1`); the oracle
-    /// the sampling tests compare against.
+    /// The theoretical mean (`f64::INFINITY` for a Pareto with `shape <= 1`): the oracle
+    /// the sampling tests compare against, and the request `kubesim explain` evaluates a
+    /// workload with when its requests are drawn.
     ///
     /// This is the closed form for the parameters as given; it ignores the [`MAX_SAMPLE`]
     /// clamp (which only matters for pathological tails) and is meaningful only for valid
     /// parameters. For `Normal` it is the mean *after* truncation at zero.
-    #[cfg(test)]
     pub fn mean(&self) -> f64 {
         match self {
             Self::Constant(value) => *value,
@@ -225,7 +225,6 @@ fn sample_non_negative_normal<R: Rng + ?Sized>(mean: f64, stddev: f64, rng: &mut
 }
 
 /// `E[X | X >= 0]` for `X ~ N(mean, stddev²)`: `mean + stddev·φ(a)/Φ(a)` with `a = mean/stddev`.
-#[cfg(test)]
 fn truncated_normal_mean(mean: f64, stddev: f64) -> f64 {
     if stddev.is_nan() || stddev <= 0.0 {
         // Degenerate: every draw is `mean`, or 0.0 via the rejection cap if `mean < 0`.
@@ -236,7 +235,6 @@ fn truncated_normal_mean(mean: f64, stddev: f64) -> f64 {
 
 /// The inverse Mills ratio `φ(a)/Φ(a)`, computed without underflow for very negative `a`
 /// (where both φ and Φ underflow but the ratio tends to `-a`).
-#[cfg(test)]
 fn normal_pdf_over_cdf(a: f64) -> f64 {
     let x = a.abs() / std::f64::consts::SQRT_2;
     if a >= 0.0 {
@@ -255,7 +253,6 @@ fn normal_pdf_over_cdf(a: f64) -> f64 {
 /// Hand-written because `f64::erfc` is not stable in std and the crate avoids a libm dependency.
 /// Below 2 a positive-term series for erf (no cancellation inside the sum) is used; from 2 up
 /// the Laplace continued fraction converges to full precision within 80 terms.
-#[cfg(test)]
 fn erfcx(x: f64) -> f64 {
     if x < 2.0 {
         // erf(x) = 2/√π · e^{-x²} · Σ x·(2x²)^n / (1·3·…·(2n+1)); terms shrink once 2n+1 > 2x².
@@ -282,7 +279,6 @@ fn erfcx(x: f64) -> f64 {
 ///
 /// Needed for the Weibull mean; computed in log space so large arguments overflow cleanly to
 /// `inf` instead of producing `inf · 0 = NaN`.
-#[cfg(test)]
 fn gamma(z: f64) -> f64 {
     const G: f64 = 7.0;
     const COEFFICIENTS: [f64; 9] = [

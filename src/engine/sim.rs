@@ -134,45 +134,11 @@ impl<'s> Simulation<'s> {
     }
 
     /// Runs to the scenario's `duration`, or until no events remain, then checks the
-    /// model's invariants.
-    pub fn run(mut self, mut progress: Option<&mut dyn Progress>) -> Result<Outcome, Error> {
-        let end = self.scenario.duration;
-        while let Some(t) = self.queue.peek_time() {
-            if end.is_some_and(|e| t > e) {
-                break;
-            }
-            if t / self.scenario.interval > MAX_SAMPLES {
-                return Err(Error::Limit(format!(
-                    "the run reaches {} s, which needs more than {MAX_SAMPLES} rows of timeseries.csv; \
-                     set a longer metrics.interval or a shorter duration",
-                    t / super::time::NANOS_PER_SEC
-                )));
-            }
-            self.rec.advance(&self.cluster, t).map_err(Error::output)?;
-            let Some((t, event)) = self.queue.pop() else {
-                break;
-            };
-            self.now = t;
-            self.events += 1;
-            self.dispatch(event).map_err(Error::output)?;
-            self.after_event();
-            if self.check_every_event {
-                self.cluster.check_invariants().map_err(|m| {
-                    Error::Invariant(format!("at t={} ns after {event:?}: {m}", self.now))
-                })?;
-            }
-            if self.cluster.pods.len() as u64 > MAX_PODS {
-                return Err(Error::Limit(format!(
-                    "the run created more than {MAX_PODS} pods, the limit; shorten the duration or lower the arrival rate"
-                )));
-            }
-            if self.events % PROGRESS_EVERY == 0 {
-                if let Some(p) = progress.as_deref_mut() {
-                    p.update(self.now, end, self.events);
-                }
-            }
-        }
-        let end = end.unwrap_or(self.now);
+    /// model's invariants. After [`Simulation::run_until`] it carries on from where that
+    /// stopped, so a run stopped and resumed writes exactly what an uninterrupted one does.
+    pub fn run(mut self, progress: Option<&mut dyn Progress>) -> Result<Outcome, Error> {
+        self.advance(Nanos::MAX, progress)?;
+        let end = self.scenario.duration.unwrap_or(self.now);
         self.rec.finish(&self.cluster, end).map_err(Error::output)?;
         self.cluster.check_invariants().map_err(Error::Invariant)?;
         Ok(Outcome {
@@ -181,6 +147,98 @@ impl<'s> Simulation<'s> {
             cluster: self.cluster,
             recorder: self.rec,
         })
+    }
+
+    /// Processes every event at or before `t` (and within the scenario's `duration`), then
+    /// stops: the state is the one after the last of them. Nothing is written for the
+    /// stop itself, so the files are those of a run that never stopped.
+    pub fn run_until(&mut self, t: Nanos) -> Result<(), Error> {
+        self.advance(t, None)
+    }
+
+    /// Processes the next event; `false` when none is left within the scenario's
+    /// `duration` (the run is over).
+    pub fn step(&mut self) -> Result<bool, Error> {
+        let Some(t) = self.next_time() else {
+            return Ok(false);
+        };
+        if t / self.scenario.interval > MAX_SAMPLES {
+            return Err(Error::Limit(format!(
+                "the run reaches {} s, which needs more than {MAX_SAMPLES} rows of timeseries.csv; \
+                 set a longer metrics.interval or a shorter duration",
+                t / super::time::NANOS_PER_SEC
+            )));
+        }
+        self.rec.advance(&self.cluster, t).map_err(Error::output)?;
+        let Some((t, event)) = self.queue.pop() else {
+            return Ok(false);
+        };
+        self.now = t;
+        self.events += 1;
+        self.dispatch(event).map_err(Error::output)?;
+        self.after_event();
+        if self.check_every_event {
+            self.cluster.check_invariants().map_err(|m| {
+                Error::Invariant(format!("at t={} ns after {event:?}: {m}", self.now))
+            })?;
+        }
+        if self.cluster.pods.len() as u64 > MAX_PODS {
+            return Err(Error::Limit(format!(
+                "the run created more than {MAX_PODS} pods, the limit; shorten the duration or lower the arrival rate"
+            )));
+        }
+        Ok(true)
+    }
+
+    /// The time of the next event, if the run has one left.
+    fn next_time(&mut self) -> Option<Nanos> {
+        let t = self.queue.peek_time()?;
+        self.scenario.duration.is_none_or(|e| t <= e).then_some(t)
+    }
+
+    /// Processes events up to `until`, reporting progress every few thousand.
+    fn advance(
+        &mut self,
+        until: Nanos,
+        mut progress: Option<&mut dyn Progress>,
+    ) -> Result<(), Error> {
+        while self.next_time().is_some_and(|t| t <= until) {
+            self.step()?;
+            if self.events % PROGRESS_EVERY == 0 {
+                if let Some(p) = progress.as_deref_mut() {
+                    p.update(self.now, self.scenario.duration, self.events);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The time of the last event processed.
+    pub fn now(&self) -> Nanos {
+        self.now
+    }
+
+    /// Events processed so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// The scenario being simulated.
+    pub fn scenario(&self) -> &'s Scenario {
+        self.scenario
+    }
+
+    /// The cluster as the last event left it.
+    pub fn cluster(&self) -> &ClusterState {
+        &self.cluster
+    }
+
+    /// The scheduler, to evaluate pods with (`kubesim explain`), beside the cluster it
+    /// reads. Callers must leave it as they found it in everything that decides later
+    /// placements: [`crate::scheduler::framework::Profile::evaluate`] and
+    /// [`crate::scheduler::framework::Profile::sample_of`] do.
+    pub fn scheduler(&mut self) -> (&mut Scheduler, &ClusterState) {
+        (&mut self.scheduler, &self.cluster)
     }
 
     fn dispatch(&mut self, event: Event) -> io::Result<()> {
