@@ -269,11 +269,15 @@ impl Profile {
         let mut pos = 0;
         while pos < n && self.feasible.len() < want {
             let len = BATCH.min(n - pos);
-            self.batch.clear();
-            self.batch
-                .extend((pos..pos + len).map(|k| ((start + k) % n) as u32));
+            // Rotated positions pos..pos+len are at most two runs of node indices.
+            let first = (start + pos) % n;
+            let run = len.min(n - first);
             let ready = &cx.cluster.nodes.ready;
-            self.batch.retain(|&i| ready[i as usize]);
+            self.batch.clear();
+            for range in [first..first + run, 0..len - run] {
+                self.batch
+                    .extend(range.filter(|&i| ready[i]).map(|i| i as u32));
+            }
             for &k in &self.active {
                 if self.batch.is_empty() {
                     break;

@@ -77,6 +77,10 @@ impl ScorePlugin for TaintScore {
 
     fn score(&mut self, cx: &PodCtx, feasible: &[u32], out: &mut [i64]) {
         let nodes = &cx.cluster.nodes;
+        if !nodes.any_taints {
+            out.fill(0);
+            return;
+        }
         for (o, &i) in out.iter_mut().zip(feasible) {
             let taints = &nodes.taints[i as usize];
             *o = if taints.is_empty() {
