@@ -2,6 +2,8 @@
 //! so that metrics never walk every pod (DESIGN §9).
 
 pub mod exact_div;
+#[cfg(test)]
+pub mod fixture;
 pub mod ids;
 pub mod node;
 pub mod pod;

@@ -575,143 +575,66 @@ impl Topology {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::ClusterState;
-    use crate::cluster::OwnerKind;
-    use crate::cluster::ids::{PoolId, WorkloadId};
-    use crate::cluster::node::NodeSpec;
-    use crate::cluster::pod::{PodPhase, PodReason, RestartPolicy};
-    use crate::cluster::resources::Resources;
-    use crate::cluster::selectors::{Operator, Requirement};
-    use crate::cluster::{NewPod, selectors::SpreadConstraint};
+    use crate::cluster::fixture::*;
+    use crate::cluster::pod::{PodPhase, PodReason};
+    use crate::cluster::selectors::WhenUnsatisfiable;
 
-    fn template(ns: &str, labels: &[(&str, &str)]) -> PodTemplate {
-        let mut l: Vec<(String, String)> = labels
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        l.sort();
-        PodTemplate {
-            labels: l,
-            node_selector: vec![],
-            tolerations: vec![],
-            priority: 0,
-            restart_policy: RestartPolicy::Always,
-            node_name: None,
-            namespace: ns.into(),
-            affinity: Default::default(),
-            spread: vec![],
-            host_ports: vec![],
-            scheduler_name: "default-scheduler".into(),
-            preemption_policy: Default::default(),
-            termination_grace: 0,
+    const ZONE: &str = "topology.kubernetes.io/zone";
+
+    fn three_nodes() -> Fixture {
+        let mut f = Fixture::new();
+        for (name, zone) in [("n0", "a"), ("n1", "a"), ("n2", "b")] {
+            f.node(name, &[("kubernetes.io/hostname", name), (ZONE, zone)]);
         }
-    }
-
-    fn exists(key: &str) -> LabelSelector {
-        LabelSelector {
-            requirements: vec![Requirement {
-                key: key.into(),
-                op: Operator::Exists,
-            }],
-        }
-    }
-
-    fn cluster(zones: &[&str]) -> ClusterState {
-        let mut c = ClusterState::default();
-        for (i, z) in zones.iter().enumerate() {
-            let mut labels = vec![
-                ("kubernetes.io/hostname".to_string(), format!("n{i}")),
-                ("topology.kubernetes.io/zone".to_string(), z.to_string()),
-            ];
-            labels.sort();
-            c.add_node(NodeSpec {
-                name: format!("n{i}"),
-                pool: PoolId(0),
-                zone: 0,
-                capacity: Resources::ZERO,
-                allocatable: Resources::ZERO,
-                max_pods: 100,
-                labels,
-                taints: vec![],
-            });
-        }
-        c
-    }
-
-    fn pod(c: &mut ClusterState, template: u32) -> crate::cluster::ids::PodId {
-        let owner = c.add_owner("w".into(), OwnerKind::Deployment(WorkloadId(0)));
-        c.create_pod(
-            NewPod {
-                owner,
-                workload: WorkloadId(0),
-                template,
-                requests: Resources::ZERO,
-                nonzero_requests: [0, 0],
-                usage: Resources::ZERO,
-                startup_delay: 0,
-                run_time: None,
-            },
-            0,
-        )
+        f
     }
 
     /// Counts follow binds and pod ends; a template added after pods are bound is counted
     /// by the predicates it adds; every step passes the recount.
     #[test]
     fn counts_follow_binds_and_late_templates() {
-        let mut c = cluster(&["a", "a", "b"]);
-        c.templates.push(template("default", &[("app", "web")]));
-        let p0 = pod(&mut c, 0);
-        let p1 = pod(&mut c, 0);
-        c.bind(p0, NodeId(0), 0);
-        c.bind(p1, NodeId(2), 0);
-        assert_eq!(c.check_invariants(), Ok(()));
+        let mut f = three_nodes();
+        let web = f.template(template("default", &[("app", "web")]));
+        let p0 = f.bound(web, "n0");
+        f.bound(web, "n2");
+        assert_eq!(f.cluster.check_invariants(), Ok(()));
         // A second template spreading over `app` counts the bound pods of the first.
         let mut t = template("default", &[("app", "web")]);
-        t.spread.push(SpreadConstraint {
-            max_skew: 1,
-            topology_key: "topology.kubernetes.io/zone".into(),
-            when_unsatisfiable: crate::cluster::selectors::WhenUnsatisfiable::DoNotSchedule,
-            selector: exists("app"),
-            min_domains: None,
-            node_affinity_policy: crate::cluster::selectors::InclusionPolicy::Honor,
-            node_taints_policy: crate::cluster::selectors::InclusionPolicy::Ignore,
-        });
-        c.templates.push(t);
-        let p2 = pod(&mut c, 1);
-        let topo = &c.topology;
-        let spread = topo
-            .template(1)
-            .map(|t| t.spread[0])
-            .unwrap_or(TermRef { pred: 0, key: 0 });
-        let zone = topo.key("topology.kubernetes.io/zone");
-        assert_eq!(spread.key, zone);
+        t.spread.push(spread(
+            1,
+            ZONE,
+            WhenUnsatisfiable::DoNotSchedule,
+            exists("app"),
+        ));
+        let spreader = f.template(t);
+        let p2 = f.pending(spreader);
+        let topo = &f.cluster.topology;
+        let zone = topo.key(ZONE);
+        let spread = topo.template(spreader).map(|t| t.spread[0]);
+        assert_eq!(spread.map(|s| s.key), Some(zone));
+        let pred = spread.map_or(0, |s| s.pred);
         let (a, b) = (topo.domain(zone, "a"), topo.domain(zone, "b"));
-        let counts = topo.domain_counts(spread.pred, zone);
-        assert_eq!(
-            (
-                counts[a.unwrap_or(0) as usize],
-                counts[b.unwrap_or(0) as usize]
-            ),
-            (1, 1)
-        );
-        c.bind(p2, NodeId(1), 0);
-        let counts = c.topology.domain_counts(spread.pred, zone);
-        assert_eq!(counts[a.unwrap_or(0) as usize], 2);
-        assert_eq!(c.topology.total(spread.pred, zone), 3);
-        c.finish(p0, PodPhase::Succeeded, PodReason::Completed, 0);
-        assert_eq!(c.topology.total(spread.pred, zone), 2);
-        assert_eq!(c.check_invariants(), Ok(()));
+        let (a, b) = (a.unwrap_or(0) as usize, b.unwrap_or(0) as usize);
+        assert_eq!(topo.domain_counts(pred, zone)[a], 1);
+        assert_eq!(topo.domain_counts(pred, zone)[b], 1);
+        let n1 = f.node_id("n1");
+        f.cluster.bind(p2, n1, 0);
+        let topo = &f.cluster.topology;
+        assert_eq!(topo.domain_counts(pred, zone)[a], 2);
+        assert_eq!(topo.total(pred, zone), 3);
+        f.cluster
+            .finish(p0, PodPhase::Succeeded, PodReason::Completed, 0);
+        assert_eq!(f.cluster.topology.total(pred, zone), 2);
+        assert_eq!(f.cluster.check_invariants(), Ok(()));
     }
 
     /// A corrupted count, domain or membership is caught by the recount.
     #[test]
     fn recount_catches_corruption() {
-        let mut c = cluster(&["a", "b"]);
-        c.templates.push(template("default", &[("app", "web")]));
-        let p = pod(&mut c, 0);
-        c.bind(p, NodeId(1), 0);
-        assert_eq!(c.check_invariants(), Ok(()));
+        let mut f = three_nodes();
+        let web = f.template(template("default", &[("app", "web")]));
+        f.bound(web, "n1");
+        assert_eq!(f.cluster.check_invariants(), Ok(()));
         type Corruption = (&'static str, fn(&mut Topology));
         let corruptions: Vec<Corruption> = vec![
             ("node count", |t| t.counts[0].per_node[0] += 1),
@@ -719,9 +642,15 @@ mod tests {
             ("total", |t| t.counts[0].totals[2] += 1),
             ("node domain", |t| t.node_domain[2][0] = 2),
             ("membership", |t| t.templates[0].matches.clear()),
+            ("matching terms", |t| {
+                t.templates[0].matched_by.push(ExistingTerm {
+                    term: TermRef { pred: 0, key: 1 },
+                    kind: ExistingKind::RequiredAnti,
+                })
+            }),
         ];
         for (what, corrupt) in corruptions {
-            let mut broken = c.clone();
+            let mut broken = f.cluster.clone();
             corrupt(&mut broken.topology);
             assert!(broken.check_invariants().is_err(), "{what} was not caught");
         }
