@@ -168,6 +168,8 @@ pub struct Topology {
     domain_names: Vec<Vec<String>>,
     /// Per key, per node: domain id.
     node_domain: Vec<Vec<u32>>,
+    /// Per key: how many nodes lack it.
+    lacking: Vec<u32>,
     preds: Vec<Pred>,
     counts: Vec<Counts>,
     /// Registered templates, by template index.
@@ -187,6 +189,7 @@ impl Default for Topology {
             domain_ids: vec![BTreeMap::new()],
             domain_names: vec![vec![String::new()]],
             node_domain: vec![Vec::new()],
+            lacking: vec![0],
             preds: Vec::new(),
             counts: Vec::new(),
             templates: Vec::new(),
@@ -242,6 +245,11 @@ impl Topology {
     /// Each node's domain of `key`.
     pub fn node_domains(&self, key: u32) -> &[u32] {
         &self.node_domain[key as usize]
+    }
+
+    /// How many nodes lack `key`.
+    pub fn nodes_lacking(&self, key: u32) -> u32 {
+        self.lacking[key as usize]
     }
 
     /// Bound pods of predicate `pred` per node.
@@ -309,6 +317,7 @@ impl Topology {
         self.domain_ids.push(BTreeMap::new());
         self.domain_names.push(vec![String::new()]);
         self.node_domain.push(vec![ABSENT; self.nodes]);
+        self.lacking.push(self.nodes as u32);
         for c in &mut self.counts {
             c.per_domain.push(vec![0]);
             c.totals.push(0);
@@ -338,8 +347,12 @@ impl Topology {
         for nd in &mut self.node_domain {
             nd.push(ABSENT);
         }
+        for l in &mut self.lacking {
+            *l += 1;
+        }
         for (k, d) in domains {
             self.node_domain[k][self.nodes] = d;
+            self.lacking[k] -= 1;
         }
         for c in &mut self.counts {
             c.per_node.push(0);
@@ -522,6 +535,15 @@ impl Topology {
                 nodes.len()
             ));
         }
+        for (k, nd) in self.node_domain.iter().enumerate() {
+            let lacking = nd.iter().filter(|&&d| d == ABSENT).count();
+            if lacking != self.lacking[k] as usize {
+                return Err(format!(
+                    "topology index: {} nodes lack {}, counted {}",
+                    lacking, self.keys[k], self.lacking[k]
+                ));
+            }
+        }
         for (i, labels) in nodes.labels.iter().enumerate() {
             for (k, nd) in self.node_domain.iter().enumerate().skip(1) {
                 let want = super::selectors::label(labels, &self.keys[k])
@@ -641,6 +663,7 @@ mod tests {
             ("domain count", |t| t.counts[0].per_domain[1][1] += 1),
             ("total", |t| t.counts[0].totals[2] += 1),
             ("node domain", |t| t.node_domain[2][0] = 2),
+            ("nodes lacking a key", |t| t.lacking[1] += 1),
             ("membership", |t| t.templates[0].matches.clear()),
             ("matching terms", |t| {
                 t.templates[0].matched_by.push(ExistingTerm {

@@ -15,6 +15,7 @@
 //! a deletion timestamp): the index does not see a pod start terminating.
 
 use crate::cluster::OwnerKind;
+use crate::cluster::exact_div::ExactDivisor;
 use crate::cluster::selectors::{
     InclusionPolicy, LabelSelector, SpreadConstraint, WhenUnsatisfiable,
 };
@@ -48,6 +49,17 @@ pub fn system_default_constraints() -> Vec<SpreadConstraint> {
             node_taints_policy: InclusionPolicy::Ignore,
         })
         .collect()
+}
+
+/// Go's `math.Round` (half away from zero) as an integer, without the libm call
+/// `f64::round` compiles to and without a branch on the fraction (which mispredicts on
+/// scores): truncation is exact, and so is the remainder below 2^52 (Sterbenz), beyond
+/// which every double is an integer already.
+#[inline]
+fn round_half_away(x: f64) -> i64 {
+    let t = x as i64;
+    let rest = x - t as f64;
+    t + i64::from(rest >= 0.5) - i64::from(rest <= -0.5)
 }
 
 /// One constraint of a template, resolved against the topology index.
@@ -454,6 +466,10 @@ impl ScorePlugin for SpreadScore {
             }
             s.present.clear();
             let mut size = 0usize;
+            // Once every domain is seen, the rest of the nodes cannot add one: zones are
+            // all seen within the first few nodes.
+            let all_seen =
+                domains - 1 + usize::from(!entry.require_all && topo.nodes_lacking(r.key) > 0);
             for (&n, &ignored) in feasible.iter().zip(&self.ignored) {
                 let d = nd[n as usize];
                 if !ignored && s.seen[d as usize] != cycle {
@@ -463,6 +479,9 @@ impl ScorePlugin for SpreadScore {
                     size += 1;
                     if d != ABSENT {
                         s.present.push(d);
+                    }
+                    if size == all_seen {
+                        break;
                     }
                 }
             }
@@ -493,25 +512,25 @@ impl ScorePlugin for SpreadScore {
         self.sums.clear();
         self.sums.resize(feasible.len(), 0.0);
         // Constraint by constraint, adding in constraint order per node as upstream does.
+        // Ignored nodes are summed too (every lookup stays in range) and zeroed at the
+        // end, which keeps the branch out of the loops.
         for s in &self.soft[..self.active] {
             let nd = topo.node_domains(s.key);
             if s.hostname {
                 let on_node = topo.node_counts(s.pred);
-                for ((sum, &n), &ignored) in self.sums.iter_mut().zip(feasible).zip(&self.ignored) {
-                    if !ignored && nd[n as usize] != ABSENT {
+                for (sum, &n) in self.sums.iter_mut().zip(feasible) {
+                    if nd[n as usize] != ABSENT {
                         *sum += f64::from(on_node[n as usize]) * s.weight + s.tolerance;
                     }
                 }
             } else {
-                for ((sum, &n), &ignored) in self.sums.iter_mut().zip(feasible).zip(&self.ignored) {
-                    if !ignored {
-                        *sum += s.term[nd[n as usize] as usize];
-                    }
+                for (sum, &n) in self.sums.iter_mut().zip(feasible) {
+                    *sum += s.term[nd[n as usize] as usize];
                 }
             }
         }
-        for (o, &sum) in out.iter_mut().zip(&self.sums) {
-            *o = sum.round() as i64;
+        for ((o, &sum), &ignored) in out.iter_mut().zip(&self.sums).zip(&self.ignored) {
+            *o = if ignored { 0 } else { round_half_away(sum) };
         }
     }
 
@@ -526,13 +545,20 @@ impl ScorePlugin for SpreadScore {
                 max = max.max(s);
             }
         }
+        // A multiply and a shift instead of a divide per node, where the numerator is
+        // known to be non-negative and small enough (always, short of absurd counts).
+        let exact = (min >= 0 && max < 1 << 40).then(|| ExactDivisor::new(max as u64));
         for (s, &ignored) in scores.iter_mut().zip(&self.ignored) {
             *s = if ignored {
                 0
             } else if max == 0 {
                 MAX_NODE_SCORE
             } else {
-                MAX_NODE_SCORE * (max + min - *s) / max
+                let numerator = MAX_NODE_SCORE * (max + min - *s);
+                match exact {
+                    Some(d) => d.divide(numerator as u64) as i64,
+                    None => numerator / max,
+                }
             };
         }
     }
@@ -1610,6 +1636,31 @@ mod tests {
         }
     }
 
+    /// The rounding equals `f64::round` (Go's `math.Round`): at and around halves, at
+    /// the limits of exactness, and on random values.
+    #[test]
+    fn rounding_matches_round_half_away_from_zero() {
+        use rand::{Rng, SeedableRng};
+        let edges = [
+            0.0,
+            0.5,
+            -0.5,
+            1.5,
+            2.5,
+            0.49999999999999994,
+            -0.49999999999999994,
+            4503599627370495.5,
+            4503599627370496.0,
+            9007199254740993.0,
+            1e15 + 0.5,
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let random = (0..100_000).map(|_| rng.random_range(-1e6..1e6));
+        for x in edges.into_iter().chain(random) {
+            assert_eq!(round_half_away(x), x.round() as i64, "{x}");
+        }
+    }
+
     /// Reference §3.3's vectors: hostname spreads 2/1/0/3 with maxSkew 1 (derived there:
     /// 20, 60, 100, 0) and maxSkew 2 (33, 66, 100, 16), 4/3/2/1 with maxSkew 3.
     #[test]
@@ -1790,5 +1841,28 @@ mod tests {
         assert_eq!(place_in_zones(true), ([100, 100, 100], 1));
         let (per_zone, widest) = place_in_zones(false);
         assert!(widest > 1, "{per_zone:?}");
+    }
+
+    /// Hand-derived: one filter instance serves the cluster as nodes join. Zones z1 and
+    /// z2 hold one matching pod each, so every node passes (1 + 1 − 1 ≤ 1); a node in a
+    /// new, empty zone z3 drops the minimum to 0, and only z3 passes.
+    #[test]
+    fn resolutions_follow_node_additions() {
+        let mut f = Fixture::new();
+        f.node("node-a", &[("zone", "z1")]);
+        f.node("node-b", &[("zone", "z2")]);
+        pods(&mut f, &[("node-a", FOO), ("node-b", FOO)]);
+        let pod = incoming(&mut f, FOO, vec![zone(1, exists("foo"))]);
+        let mut p = SpreadFilter::new(&list_config());
+        let run = |p: &mut SpreadFilter, f: &Fixture| {
+            let cx = PodCtx::new(&f.cluster, pod);
+            assert!(p.pre_filter(&cx));
+            (0..f.cluster.nodes.len())
+                .map(|i| p.passes(&cx, i))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run(&mut p, &f), [true, true]);
+        f.node("node-c", &[("zone", "z3")]);
+        assert_eq!(run(&mut p, &f), [false, false, true]);
     }
 }
