@@ -569,6 +569,7 @@ mod tests {
     use super::*;
     use crate::cluster::fixture::*;
     use crate::cluster::ids::PodId;
+    use crate::cluster::pod::PodTemplate;
     use WhenUnsatisfiable::{DoNotSchedule, ScheduleAnyway};
 
     const HOST: &str = "kubernetes.io/hostname";
@@ -1864,5 +1865,116 @@ mod tests {
         assert_eq!(run(&mut p, &f), [true, true]);
         f.node("node-c", &[("zone", "z3")]);
         assert_eq!(run(&mut p, &f), [false, false, true]);
+    }
+
+    /// Long-lived filter and score instances (which cache per-template resolutions) agree
+    /// with fresh ones, and the index passes the recount, while nodes join (new zones,
+    /// labels, taints), templates appear late, and pods bind and leave at random.
+    #[test]
+    fn long_lived_plugins_match_fresh_ones_under_churn() {
+        use crate::cluster::pod::{PodPhase, PodReason};
+        use rand::{Rng, SeedableRng};
+        const ZONE: &str = "topology.kubernetes.io/zone";
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut f = Fixture::new();
+        let add_node = |f: &mut Fixture, rng: &mut rand_chacha::ChaCha8Rng| {
+            let name = format!("n{}", f.cluster.nodes.len());
+            let zone = ["z1", "z2", "z3", "z4"][rng.random_range(0..4)];
+            let mut l = vec![(HOST, name.as_str()), (ZONE, zone)];
+            if rng.random_bool(0.5) {
+                l.push(("disk", "ssd"));
+            }
+            if rng.random_bool(0.1) {
+                l.retain(|(k, _)| *k != ZONE);
+            }
+            let taints = if rng.random_bool(0.2) {
+                vec![unschedulable_taint()]
+            } else {
+                vec![]
+            };
+            f.node_with(&name, &l, taints);
+        };
+        for _ in 0..6 {
+            add_node(&mut f, &mut rng);
+        }
+        let app = |v: &str| selector(vec![req("app", is_in(&[v]))]);
+        let mut kinds: Vec<PodTemplate> = Vec::new();
+        kinds.push(template("default", &[("app", "a")]));
+        let mut t = template("default", &[("app", "b")]);
+        t.spread = vec![
+            zone_c(1, app("b")),
+            spread(2, HOST, ScheduleAnyway, app("b")),
+        ];
+        t.node_selector = labels(&[("disk", "ssd")]);
+        kinds.push(t);
+        let mut t = template("default", &[("app", "a")]);
+        let mut c = spread(1, ZONE, ScheduleAnyway, app("a"));
+        c.node_taints_policy = InclusionPolicy::Honor;
+        t.spread = vec![c];
+        kinds.push(t);
+        let mut t = template("default", &[("app", "c")]);
+        let mut c = zone_c(2, exists("app"));
+        c.min_domains = Some(5);
+        t.spread = vec![c];
+        kinds.push(t);
+        let configs = [FrameworkConfig::default(), list_config()];
+        let mut filters: Vec<SpreadFilter> = configs.iter().map(SpreadFilter::new).collect();
+        let mut scorers: Vec<SpreadScore> = configs.iter().map(SpreadScore::new).collect();
+        let mut templates = vec![f.template(kinds[0].clone())];
+        let mut bound = Vec::new();
+        for step in 0..600 {
+            match rng.random_range(0..20) {
+                0 => add_node(&mut f, &mut rng),
+                1 if templates.len() < kinds.len() => {
+                    templates.push(f.template(kinds[templates.len()].clone()));
+                }
+                2..=11 => {
+                    let t = templates[rng.random_range(0..templates.len())];
+                    let node = format!("n{}", rng.random_range(0..f.cluster.nodes.len()));
+                    bound.push(f.bound(t, &node));
+                }
+                _ if !bound.is_empty() => {
+                    let pod = bound.swap_remove(rng.random_range(0..bound.len()));
+                    f.cluster
+                        .finish(pod, PodPhase::Succeeded, PodReason::Completed, 0);
+                }
+                _ => {}
+            }
+            assert_eq!(f.cluster.check_invariants(), Ok(()), "step {step}");
+            let pending: Vec<PodId> = templates.iter().map(|&t| f.pending(t)).collect();
+            let n = f.cluster.nodes.len() as u32;
+            let feasible: Vec<u32> = (0..n).filter(|_| rng.random_bool(0.7)).collect();
+            for pod in pending {
+                let cx = PodCtx::new(&f.cluster, pod);
+                for (k, config) in configs.iter().enumerate() {
+                    let mut fresh = SpreadFilter::new(config);
+                    let (a, b) = (filters[k].pre_filter(&cx), fresh.pre_filter(&cx));
+                    assert_eq!(a, b, "step {step}");
+                    for i in 0..n as usize {
+                        if a {
+                            assert_eq!(filters[k].passes(&cx, i), fresh.passes(&cx, i));
+                        }
+                    }
+                    let mut fresh = SpreadScore::new(config);
+                    let (mut x, mut y) = (vec![0; feasible.len()], vec![0; feasible.len()]);
+                    let (a, b) = (
+                        scorers[k].pre_score(&cx, &feasible),
+                        fresh.pre_score(&cx, &feasible),
+                    );
+                    assert_eq!(a, b, "step {step}");
+                    if a {
+                        scorers[k].score(&cx, &feasible, &mut x);
+                        scorers[k].normalize(&mut x);
+                        fresh.score(&cx, &feasible, &mut y);
+                        fresh.normalize(&mut y);
+                    }
+                    assert_eq!(x, y, "step {step}");
+                }
+            }
+        }
+    }
+
+    fn zone_c(max_skew: i64, sel: LabelSelector) -> SpreadConstraint {
+        spread(max_skew, "topology.kubernetes.io/zone", DoNotSchedule, sel)
     }
 }
