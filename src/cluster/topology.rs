@@ -20,9 +20,10 @@
 //!   over all present domains. A bind or a pod leaving its node updates only the
 //!   predicates its template matches.
 //!
-//! Templates are registered on first use (when their first pod is created), so templates
-//! added later (rollouts) extend the index. Node labels and template contents never change
-//! after they are registered.
+//! Nodes and templates are registered when the cluster next changes (a node added, a pod
+//! created or bound), so a template is registered before its first pod exists and
+//! templates added later (rollouts) extend the index. Node labels and template contents
+//! never change once added.
 
 use super::ids::NodeId;
 use super::node::NodeTable;
@@ -367,13 +368,11 @@ impl Topology {
         let index = self.templates.len();
         let t = &templates[index];
         // Keys first, so that the predicates counted below have counts for them.
-        let key_of =
-            |topo: &mut Topology, term: &PodAffinityTerm| topo.intern_key(&term.topology_key);
         for c in &t.spread {
             self.intern_key(&c.topology_key);
         }
         for (term, _) in carried_terms(t) {
-            key_of(self, term);
+            self.intern_key(&term.topology_key);
         }
         let joined: Vec<u32> = (0..self.preds.len() as u32)
             .filter(|&p| self.preds[p as usize].matches(index, t))

@@ -12,7 +12,8 @@
 //! the Services, ReplicaSets, StatefulSets and ReplicationControllers selecting the pod, and
 //! kubesim has only the ReplicaSet (a Job's pods get no default spreading upstream either,
 //! unless a Service selects them). Pods being deleted still count (upstream skips pods with
-//! a deletion timestamp): the index does not see a pod start terminating.
+//! a deletion timestamp): the index does not see a pod start terminating. Nodes that are
+//! not Ready keep their domains, as they stay in upstream's snapshot.
 
 use crate::cluster::OwnerKind;
 use crate::cluster::exact_div::ExactDivisor;
@@ -103,7 +104,8 @@ struct Selection {
     system: bool,
 }
 
-/// Resolved constraints per template, rebuilt when the node layout changes.
+/// Resolved constraints per template, rebuilt when the index's layout changes. A plugin
+/// instance serves one cluster (as a profile does): the layout counter is the key.
 #[derive(Clone, Debug, Default)]
 struct Cache {
     layout: u64,
