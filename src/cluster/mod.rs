@@ -2,6 +2,8 @@
 //! so that metrics never walk every pod (DESIGN §9).
 
 pub mod exact_div;
+#[cfg(test)]
+pub mod fixture;
 pub mod ids;
 pub mod node;
 pub mod pod;
@@ -9,6 +11,7 @@ pub mod pod_request;
 pub mod resources;
 pub mod selectors;
 pub mod taints;
+pub mod topology;
 
 use crate::engine::time::Nanos;
 use ids::{JobId, NodeId, PodId, WorkloadId};
@@ -63,6 +66,8 @@ pub struct ClusterState {
     pub nodes_ready: u32,
     /// Nodes with at least one pod.
     pub nodes_in_use: u32,
+    /// Bound pods per node and topology domain, for the topology plugins.
+    pub topology: topology::Topology,
 }
 
 /// A pod to create.
@@ -91,7 +96,15 @@ impl ClusterState {
     pub fn add_node(&mut self, spec: node::NodeSpec) -> NodeId {
         self.allocatable_total += spec.allocatable;
         self.nodes_ready += 1;
-        self.nodes.add(spec)
+        let id = self.nodes.add(spec);
+        self.sync_topology();
+        id
+    }
+
+    /// Brings the topology index up to date with the nodes and templates added so far
+    /// (cheap when nothing was added).
+    fn sync_topology(&mut self) {
+        self.topology.sync(&self.templates, &self.nodes, &self.pods);
     }
 
     /// Registers an owner and returns its index.
@@ -122,6 +135,8 @@ impl ClusterState {
 
     /// Creates a Pending pod.
     pub fn create_pod(&mut self, new: NewPod, now: Nanos) -> PodId {
+        // A template is indexed before its first pod exists, so it starts with no pods.
+        self.sync_topology();
         let id = PodId(self.pods.len() as u32);
         let owner = &mut self.owners[new.owner as usize];
         let ordinal = owner.pods_created;
@@ -163,6 +178,7 @@ impl ClusterState {
 
     /// Binds a Pending pod to `node`, which must have room (the caller checked).
     pub fn bind(&mut self, pod: PodId, node: NodeId, now: Nanos) {
+        self.sync_topology();
         let p = &mut self.pods[pod.index()];
         debug_assert_eq!(p.phase, PodPhase::Pending);
         p.node = Some(node);
@@ -173,10 +189,12 @@ impl ClusterState {
         }
         self.nodes.add_pod(node, &req, nz);
         self.nodes.pods[node.index()].push(pod);
-        let ports = &self.templates[p.template as usize].host_ports;
+        let template = p.template;
+        let ports = &self.templates[template as usize].host_ports;
         if !ports.is_empty() {
             self.nodes.host_ports[node.index()].extend(ports.iter().cloned());
         }
+        self.topology.pod_moved(template, node, 1);
         self.requested_total += req;
         self.set_phase(pod, PodPhase::Bound);
     }
@@ -218,6 +236,7 @@ impl ClusterState {
                 }
             }
             self.requested_total -= req;
+            self.topology.pod_moved(template, n, -1);
             if self.nodes.pod_count[n.index()] == 0 {
                 self.nodes_in_use -= 1;
             }
@@ -242,7 +261,8 @@ impl ClusterState {
     /// Checks the model's invariants by recounting from scratch: every pod in exactly one
     /// phase and the phase counts adding up to the pods created; each node's accounted
     /// requests equal to the sum over its pods and within its allocatable and pod capacity;
-    /// no pod on a node that is not Ready; the running totals equal to their recounts.
+    /// no pod on a node that is not Ready; the running totals equal to their recounts; the
+    /// topology index equal to a recount from the pods.
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut phases = [0u64; 6];
         let mut requested = vec![Resources::ZERO; self.nodes.len()];
@@ -343,7 +363,8 @@ impl ClusterState {
         {
             return Err("cluster-wide totals differ from a recount".into());
         }
-        Ok(())
+        self.topology
+            .check(&self.templates, &self.nodes, &self.pods)
     }
 }
 
