@@ -236,13 +236,15 @@ fn a_pod_placed_before_at_is_evaluated_as_a_copy_and_says_where_it_went() {
     // At 5 s the last event was base-0's start at 1 s (the default startupDelay). The copy
     // of base-0 joins it on fit-0: cpu 2000m of 4000m and memory 4 GiB of 8 GiB give
     // LeastAllocated ⌊(50 + 50)/2⌋ = 50 and BalancedAllocation (1 − |0.5 − 0.5|/2)·100 = 100;
-    // TaintToleration 0 as before: total 150.
+    // TaintToleration 0 as before. base-0 is a Deployment pod, so the system default
+    // spreading constraints apply: on the only feasible node, PodTopologySpread normalizes
+    // to 100·(max + min − s)/max = 100, weight 2. Total 50 + 100 + 200 = 350.
     for line in [
         "pod            base-0 (Running at 1 s)",
         "evaluated at   1 s, the state after the last event at or before --at 5 s",
         "went to        fit-0 at 0 s",
         "base-0 was created at 0 s and is Running on fit-0 at 1 s",
-        "fit-0,total,,,,150,true",
+        "fit-0,total,,,,350,true",
     ] {
         assert!(report.contains(line), "no `{line}` in:\n{report}");
     }

@@ -30,31 +30,36 @@ fn four_replicas(extra_spec: &str) -> String {
     )
 }
 
-/// LeastAllocated spreads equal pods over two equal nodes (after the first, the emptier
-/// node scores higher: 87 vs 75 for cpu 1000m of 4000 against 500m), MostAllocated and
-/// first-fit put all four on the first node they pick.
+/// Four equal pods on two equal nodes (hand-derived from the default weights):
+/// - Job pods (no default spreading, as upstream: a Job is not a ReplicaSet or Service):
+///   LeastAllocated spreads them, 2 and 2 (after one pod, the emptier node scores higher);
+///   MostAllocated and first-fit pack all four on one node.
+/// - Deployment replicas under `most-allocated` still spread: the system default
+///   PodTopologySpread constraints (weight 2) outweigh MostAllocated (weight 1). With one
+///   replica on node A, MostAllocated favours A by ⌊(25+12)/2⌋ − ⌊(12+6)/2⌋ = 9 points;
+///   the hostname constraint (raw ⌊1·ln 4 + 2 + z⌉ on A against ⌊2 + z⌉ on B, z the
+///   shared zone part, about 5) gives B 100 and A at most 100·7/8 = 87, so 2 × 13 ≥ 26
+///   points to B.
+fn four_jobs() -> String {
+    "  jobs:\n    - metadata: {name: batch}\n      spec:\n        completions: 4\n        parallelism: 4\n        template:\n          spec:\n            containers: [{name: c, resources: {requests: {cpu: 500m, memory: 1Gi}}}]\n      simulation: {runTime: 1h}\n".to_string()
+}
+
 #[test]
 fn spreading_and_packing_policies() {
-    let (_, o) = run_checked(&scenario_with(
-        "  policy: default",
-        TWO_NODES,
-        &four_replicas(""),
-    ));
-    let nodes = nodes_of(&o);
-    assert_eq!(nodes.iter().filter(|n| *n == "n-0").count(), 2, "{nodes:?}");
-    let (_, o) = run_checked(&scenario_with(
-        "  policy: most-allocated",
-        TWO_NODES,
-        &four_replicas(""),
-    ));
-    let nodes = nodes_of(&o);
-    assert!(nodes.iter().all(|n| *n == nodes[0]), "{nodes:?}");
-    let (_, o) = run_checked(&scenario_with(
-        "  policy: first-fit",
-        TWO_NODES,
-        &four_replicas(""),
-    ));
-    assert_eq!(nodes_of(&o), ["n-0", "n-0", "n-0", "n-0"]);
+    let count_first = |policy: &str, workloads: &str| {
+        let (_, o) = run_checked(&scenario_with(
+            &format!("  policy: {policy}"),
+            TWO_NODES,
+            workloads,
+        ));
+        let nodes = nodes_of(&o);
+        (nodes.iter().filter(|n| *n == &nodes[0]).count(), nodes)
+    };
+    assert_eq!(count_first("default", &four_jobs()).0, 2);
+    assert_eq!(count_first("most-allocated", &four_jobs()).0, 4);
+    let (_, nodes) = count_first("first-fit", &four_jobs());
+    assert_eq!(nodes, ["n-0", "n-0", "n-0", "n-0"]);
+    assert_eq!(count_first("most-allocated", &four_replicas("")).0, 2);
 }
 
 /// A profile written in the scenario, picked by `schedulerName`: only
