@@ -212,6 +212,20 @@ impl ClusterState {
         self.set_phase(pod, PodPhase::Running);
     }
 
+    /// A pod on a node starts its graceful termination: it keeps its resources until it
+    /// finishes, but no longer counts for topology spreading and pod affinity.
+    pub fn begin_termination(&mut self, pod: PodId) {
+        let p = &mut self.pods[pod.index()];
+        if p.terminating || !p.phase.on_node() {
+            return;
+        }
+        p.terminating = true;
+        if let Some(n) = p.node {
+            let template = p.template;
+            self.topology.pod_moved(template, n, -1);
+        }
+    }
+
     /// Ends a pod in a terminal `phase`, releasing what it held on its node.
     pub fn finish(&mut self, pod: PodId, phase: PodPhase, reason: PodReason, now: Nanos) {
         debug_assert!(phase.is_terminal());
@@ -221,8 +235,14 @@ impl ClusterState {
         p.finished = Some(now);
         p.reason = Some(reason);
         p.generation = p.generation.wrapping_add(1);
-        let (req, nz, usage, node, template) =
-            (p.requests, p.nonzero_requests, p.usage, p.node, p.template);
+        let (req, nz, usage, node, template, terminating) = (
+            p.requests,
+            p.nonzero_requests,
+            p.usage,
+            p.node,
+            p.template,
+            p.terminating,
+        );
         if let (true, Some(n)) = (was.on_node(), node) {
             self.nodes.remove_pod(n, &req, nz);
             let on = &mut self.nodes.pods[n.index()];
@@ -236,7 +256,9 @@ impl ClusterState {
                 }
             }
             self.requested_total -= req;
-            self.topology.pod_moved(template, n, -1);
+            if !terminating {
+                self.topology.pod_moved(template, n, -1);
+            }
             if self.nodes.pod_count[n.index()] == 0 {
                 self.nodes_in_use -= 1;
             }
@@ -269,13 +291,20 @@ impl ClusterState {
         let mut nonzero = vec![[0i64; 2]; self.nodes.len()];
         let mut used = vec![Resources::ZERO; self.nodes.len()];
         let mut counts = vec![0u32; self.nodes.len()];
+        let mut on_node: Vec<Vec<PodId>> = vec![Vec::new(); self.nodes.len()];
+        let mut ports: Vec<Vec<&selectors::HostPort>> = vec![Vec::new(); self.nodes.len()];
         let mut used_total = Resources::ZERO;
         for (i, p) in self.pods.iter().enumerate() {
             phases[p.phase as usize] += 1;
+            if p.terminating && !p.phase.on_node() && !p.phase.is_terminal() {
+                return Err(format!("pod {i} is terminating while {:?}", p.phase));
+            }
             if p.phase.on_node() {
                 let Some(n) = p.node else {
                     return Err(format!("pod {} is {:?} without a node", i, p.phase));
                 };
+                on_node[n.index()].push(PodId(i as u32));
+                ports[n.index()].extend(&self.templates[p.template as usize].host_ports);
                 requested[n.index()] += p.requests;
                 nonzero[n.index()][0] += p.nonzero_requests[0];
                 nonzero[n.index()][1] += p.nonzero_requests[1];
@@ -325,6 +354,18 @@ impl ClusterState {
                 return Err(format!(
                     "node {} is over-committed: requests {:?} ({} pods) exceed allocatable {:?} ({} pods)",
                     self.nodes.name[i], requested[i], counts[i], alloc, self.nodes.max_pods[i]
+                ));
+            }
+            // The per-node pod and host-port lists the scheduler reads match the pods.
+            let mut listed = self.nodes.pods[i].clone();
+            listed.sort();
+            let mut held: Vec<&selectors::HostPort> = self.nodes.host_ports[i].iter().collect();
+            held.sort();
+            ports[i].sort();
+            if listed != on_node[i] || held != ports[i] {
+                return Err(format!(
+                    "node {}: its pod or host-port list differs from a recount",
+                    self.nodes.name[i]
                 ));
             }
             // The copies the scheduler's loops read must agree with the accounts.
@@ -449,6 +490,14 @@ mod tests {
             ("allocatable total", |c| c.allocatable_total.0[MEMORY] += 1),
             ("nodes ready", |c| c.nodes_ready += 1),
             ("nodes in use", |c| c.nodes_in_use -= 1),
+            ("node pod list", |c| c.nodes.pods[0].clear()),
+            ("node host ports", |c| {
+                c.nodes.host_ports[0].push(selectors::HostPort {
+                    protocol: "TCP".into(),
+                    host_ip: String::new(),
+                    port: 80,
+                })
+            }),
             ("pod on a node that is not Ready", |c| {
                 c.nodes.ready[0] = false
             }),

@@ -490,11 +490,12 @@ impl Topology {
         self.counts[p as usize] = counts;
     }
 
-    /// Counts of the pods on nodes whose template satisfies `member`.
+    /// Counts of the pods on nodes whose template satisfies `member` (terminating pods
+    /// no longer count, as PodTopologySpread skips pods being deleted).
     fn tally(&self, member: impl Fn(usize) -> bool, pods: &[Pod]) -> Counts {
         let mut per_node = vec![0u32; self.nodes];
         for pod in pods {
-            if let (true, Some(n)) = (pod.phase.on_node(), pod.node)
+            if let (true, Some(n)) = (pod.phase.on_node() && !pod.terminating, pod.node)
                 && n.index() < self.nodes
                 && member(pod.template as usize)
             {

@@ -408,8 +408,8 @@ fn evict(
     replicasets: &mut [Option<ReplicaSet>],
     jobs: &mut JobController,
 ) -> io::Result<()> {
+    ctx.cluster.begin_termination(pod);
     let p = &mut ctx.cluster.pods[pod.index()];
-    p.terminating = true;
     // Voids its pending start or completion: a terminating pod neither starts nor succeeds.
     p.generation = p.generation.wrapping_add(1);
     let (owner, generation, template) = (p.owner, p.generation, p.template);
