@@ -366,10 +366,10 @@ impl Profile {
             return;
         };
         for (plugin, weight) in plugins.iter_mut() {
-            self.raw.clear();
-            self.raw.resize(m, 0);
             let mut normalized = None;
             if plugin.pre_score(cx, &self.feasible) {
+                self.raw.clear();
+                self.raw.resize(m, 0);
                 plugin.score(cx, &self.feasible, &mut self.raw);
                 let raw = parts.as_ref().map(|_| self.raw.clone());
                 plugin.normalize(&mut self.raw);

@@ -231,12 +231,21 @@ impl ScorePlugin for AffinityScore {
         let min = scores.iter().copied().min().unwrap_or(0);
         let max = scores.iter().copied().max().unwrap_or(0);
         let diff = max - min;
+        if diff <= 0 {
+            scores.fill(0);
+            return;
+        }
+        // Raw scores repeat (they are sums of a few weights): reuse the last result rather
+        // than divide again; the arithmetic per value is upstream's.
+        let mut last = (i64::MIN, 0);
         for s in scores.iter_mut() {
-            *s = if diff > 0 {
-                (MAX_NODE_SCORE as f64 * ((*s - min) as f64 / diff as f64)) as i64
-            } else {
-                0
-            };
+            if *s != last.0 {
+                last = (
+                    *s,
+                    (MAX_NODE_SCORE as f64 * ((*s - min) as f64 / diff as f64)) as i64,
+                );
+            }
+            *s = last.1;
         }
     }
 }
