@@ -59,6 +59,16 @@ pub trait FilterPlugin {
     fn filter(&self, cx: &PodCtx, nodes: &mut Vec<u32>) {
         nodes.retain(|&i| self.passes(cx, i as usize));
     }
+    /// Appends to `out` the Ready nodes of `range` that pass: the first filter of a batch
+    /// selects from node indices directly instead of filtering a copied list.
+    fn select(&self, cx: &PodCtx, range: std::ops::Range<usize>, out: &mut Vec<u32>) {
+        let ready = &cx.cluster.nodes.ready;
+        out.extend(
+            range
+                .filter(|&i| ready[i] && self.passes(cx, i))
+                .map(|i| i as u32),
+        );
+    }
     /// kube-scheduler's reasons for node `i` failing, one per failed check (nothing when it
     /// passes).
     fn reasons(&self, cx: &PodCtx, i: usize, out: &mut Vec<String>);
@@ -272,17 +282,27 @@ impl Profile {
             // Rotated positions pos..pos+len are at most two runs of node indices.
             let first = (start + pos) % n;
             let run = len.min(n - first);
-            let ready = &cx.cluster.nodes.ready;
             self.batch.clear();
-            for range in [first..first + run, 0..len - run] {
-                self.batch
-                    .extend(range.filter(|&i| ready[i]).map(|i| i as u32));
-            }
-            for &k in &self.active {
-                if self.batch.is_empty() {
-                    break;
+            let ranges = [first..first + run, 0..len - run];
+            match self.active.split_first() {
+                Some((&k, rest)) => {
+                    for range in ranges {
+                        self.filters[k].select(cx, range, &mut self.batch);
+                    }
+                    for &k in rest {
+                        if self.batch.is_empty() {
+                            break;
+                        }
+                        self.filters[k].filter(cx, &mut self.batch);
+                    }
                 }
-                self.filters[k].filter(cx, &mut self.batch);
+                None => {
+                    let ready = &cx.cluster.nodes.ready;
+                    for range in ranges {
+                        self.batch
+                            .extend(range.filter(|&i| ready[i]).map(|i| i as u32));
+                    }
+                }
             }
             let need = want - self.feasible.len();
             if self.batch.len() >= need {

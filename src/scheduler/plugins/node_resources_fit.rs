@@ -244,6 +244,27 @@ impl FilterPlugin for Fit {
         }
     }
 
+    fn select(&self, cx: &PodCtx, range: std::ops::Range<usize>, out: &mut Vec<u32>) {
+        let n = &cx.cluster.nodes;
+        if !self.others.is_empty() {
+            out.extend(
+                range
+                    .filter(|&i| n.ready[i] && self.passes(cx, i))
+                    .map(|i| i as u32),
+            );
+            return;
+        }
+        for i in range {
+            if n.ready[i]
+                & (n.pod_count[i] < n.max_pods[i])
+                & (self.cpu <= n.free_cpu[i])
+                & (self.memory <= n.free_memory[i])
+            {
+                out.push(i as u32);
+            }
+        }
+    }
+
     fn reasons(&self, cx: &PodCtx, i: usize, out: &mut Vec<String>) {
         let c = cx.cluster;
         let node = crate::cluster::ids::NodeId(i as u32);
