@@ -46,3 +46,40 @@ impl FilterPlugin for Unschedulable {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cluster::taints::{Toleration, TolerationOperator};
+    use crate::scheduler::config::ProfileConfig;
+    use crate::scheduler::framework::Profile;
+    use crate::scheduler::testkit::{Kit, rng, template};
+
+    /// A cordoned node takes no new pod, except one tolerating the unschedulable taint
+    /// (as DaemonSet pods do).
+    #[test]
+    fn cordoned_nodes_take_only_tolerating_pods() {
+        let mut kit = Kit::new();
+        let plain = kit.template(template(0));
+        let tolerant = kit.template(crate::cluster::pod::PodTemplate {
+            tolerations: vec![Toleration {
+                key: super::TAINT_KEY.into(),
+                operator: TolerationOperator::Exists,
+                value: String::new(),
+                effect: None,
+            }],
+            ..template(0)
+        });
+        let n = kit.node(4000, 1 << 30);
+        kit.cluster.nodes.unschedulable[n.index()] = true;
+        kit.cluster.nodes.cordoned = 1;
+        let p = kit.pending(plain, 100, 0);
+        let q = kit.pending(tolerant, 100, 0);
+        let mut profile = Profile::new(&ProfileConfig::default(), None);
+        assert_eq!(profile.schedule(&kit.cluster, p, &mut rng()), None);
+        assert_eq!(
+            profile.diagnose(&kit.cluster, p).get(super::REASON),
+            Some(&1)
+        );
+        assert_eq!(profile.schedule(&kit.cluster, q, &mut rng()), Some(n));
+    }
+}
