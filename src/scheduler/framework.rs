@@ -317,6 +317,15 @@ impl Profile {
         pos
     }
 
+    /// Feasible nodes a cycle over `n` nodes looks for: with no score plugin there is
+    /// nothing to compare, and upstream stops at the first.
+    fn want(&self, n: usize) -> usize {
+        match &self.picker {
+            Picker::Scores(plugins) if plugins.is_empty() => 1,
+            _ => num_feasible_nodes_to_find(n, self.percentage),
+        }
+    }
+
     /// The node for `pod`, or `None` if every node fails a filter.
     pub fn schedule(
         &mut self,
@@ -347,7 +356,7 @@ impl Profile {
             }
             return Some(NodeId(b.pick(&cx, &self.feasible, rng)));
         }
-        let want = num_feasible_nodes_to_find(n, self.percentage);
+        let want = self.want(n);
         let start = self.next_start % n;
         let examined = self.find_feasible(&cx, start, want);
         self.next_start = (start + examined) % n;
@@ -494,10 +503,7 @@ impl Profile {
         }
         let (start, want) = match self.picker {
             Picker::Baseline(_) => (0, n),
-            Picker::Scores(_) => (
-                self.next_start % n,
-                num_feasible_nodes_to_find(n, self.percentage),
-            ),
+            Picker::Scores(_) => (self.next_start % n, self.want(n)),
         };
         let examined = self.find_feasible(&cx, start, want);
         (0..examined).map(|k| ((start + k) % n) as u32).collect()
@@ -602,5 +608,36 @@ mod tests {
         let b = a.clone();
         assert_eq!(profile.schedule(&kit.cluster, big, &mut a), Some(n));
         assert_eq!(a, b, "no random draw for a single feasible node");
+    }
+
+    /// A profile without score plugins stops at the first feasible node from the rotating
+    /// start (upstream's `numNodesToFind = 1`).
+    #[test]
+    fn without_scores_the_first_feasible_node_wins() {
+        let mut kit = Kit::new();
+        for _ in 0..150 {
+            kit.node(4000, 1 << 30);
+        }
+        let t = kit.template(template(0));
+        let pod = kit.pending(t, 100, 1 << 20);
+        let config = ProfileConfig {
+            policy: crate::scheduler::config::PolicyConfig::Framework(
+                crate::scheduler::config::FrameworkConfig {
+                    scores: vec![],
+                    ..Default::default()
+                },
+            ),
+            ..ProfileConfig::default()
+        };
+        let mut profile = Profile::new(&config, None);
+        let picks: Vec<usize> = (0..3)
+            .map(|_| {
+                profile
+                    .schedule(&kit.cluster, pod, &mut rng())
+                    .expect("fits")
+                    .index()
+            })
+            .collect();
+        assert_eq!(picks, [0, 1, 2]);
     }
 }
