@@ -178,6 +178,7 @@ impl ClusterState {
 
     /// Binds a Pending pod to `node`, which must have room (the caller checked).
     pub fn bind(&mut self, pod: PodId, node: NodeId, now: Nanos) {
+        self.clear_nomination(pod);
         self.sync_topology();
         let p = &mut self.pods[pod.index()];
         debug_assert_eq!(p.phase, PodPhase::Pending);
@@ -212,6 +213,27 @@ impl ClusterState {
         self.set_phase(pod, PodPhase::Running);
     }
 
+    /// Nominates a pending pod to `node` (a preemption made room there): until it binds
+    /// or ends, the scheduler holds its requests back on that node from pods of equal or
+    /// lower priority.
+    pub fn nominate(&mut self, pod: PodId, node: NodeId) {
+        self.clear_nomination(pod);
+        self.pods[pod.index()].nominated_node = Some(node);
+        self.nodes.nominated[node.index()].push(pod);
+        self.nodes.nominated_total += 1;
+    }
+
+    /// Drops `pod`'s nomination, if any (it bound, or ended).
+    fn clear_nomination(&mut self, pod: PodId) {
+        if let Some(n) = self.pods[pod.index()].nominated_node.take() {
+            let list = &mut self.nodes.nominated[n.index()];
+            if let Some(k) = list.iter().position(|&q| q == pod) {
+                list.swap_remove(k);
+                self.nodes.nominated_total -= 1;
+            }
+        }
+    }
+
     /// A pod on a node starts its graceful termination: it keeps its resources until it
     /// finishes, but no longer counts for topology spreading and pod affinity.
     pub fn begin_termination(&mut self, pod: PodId) {
@@ -228,6 +250,7 @@ impl ClusterState {
 
     /// Ends a pod in a terminal `phase`, releasing what it held on its node.
     pub fn finish(&mut self, pod: PodId, phase: PodPhase, reason: PodReason, now: Nanos) {
+        self.clear_nomination(pod);
         debug_assert!(phase.is_terminal());
         let p = &mut self.pods[pod.index()];
         let was = p.phase;
@@ -325,6 +348,16 @@ impl ClusterState {
                 used_total += p.usage;
             }
         }
+        let nominated = self
+            .pods
+            .iter()
+            .filter(|p| p.nominated_node.is_some())
+            .count();
+        if nominated != self.nodes.nominated_total as usize
+            || nominated != self.nodes.nominated.iter().map(Vec::len).sum::<usize>()
+        {
+            return Err("nominated pod counts differ from a recount".into());
+        }
         if phases != self.phase_counts {
             return Err(format!(
                 "phase counts {:?} differ from a recount {:?}",
@@ -354,6 +387,16 @@ impl ClusterState {
                 return Err(format!(
                     "node {} is over-committed: requests {:?} ({} pods) exceed allocatable {:?} ({} pods)",
                     self.nodes.name[i], requested[i], counts[i], alloc, self.nodes.max_pods[i]
+                ));
+            }
+            // Nominations are held only by pending pods, on the node they name.
+            if self.nodes.nominated[i].iter().any(|&q| {
+                let p = &self.pods[q.index()];
+                p.phase != PodPhase::Pending || p.nominated_node != Some(n)
+            }) {
+                return Err(format!(
+                    "node {}: a nomination is held by a pod that is not pending on it",
+                    self.nodes.name[i]
                 ));
             }
             // The per-node pod and host-port lists the scheduler reads match the pods.

@@ -80,6 +80,10 @@ pub struct NodeTable {
     pub host_ports: Vec<Vec<super::selectors::HostPort>>,
     /// Pods bound to each node (Bound or Running), in no particular order.
     pub pods: Vec<Vec<super::ids::PodId>>,
+    /// Pending pods nominated to each node by a preemption (`nominatedNodeName`).
+    pub nominated: Vec<Vec<super::ids::PodId>>,
+    /// How many pods are nominated anywhere (lets the filter skip the check).
+    pub nominated_total: u32,
     /// Nodes whose requests changed, oldest first: score caches replay this log to update
     /// only those nodes. Entry `k` has sequence number `changes_base + k`.
     pub changes: Vec<u32>,
@@ -127,6 +131,7 @@ impl NodeTable {
         self.unschedulable.push(false);
         self.host_ports.push(Vec::new());
         self.pods.push(Vec::new());
+        self.nominated.push(Vec::new());
         id
     }
 
@@ -199,9 +204,22 @@ impl NodeTable {
         n: NodeId,
         requests: &'a Resources,
     ) -> impl Iterator<Item = Lack> + 'a {
+        self.shortfalls_reserved(n, requests, Resources::ZERO, 0)
+    }
+
+    /// [`NodeTable::shortfalls`] with `reserved` resources and `reserved_pods` pod slots
+    /// of node `n` held back (for pods nominated to it).
+    pub fn shortfalls_reserved<'a>(
+        &'a self,
+        n: NodeId,
+        requests: &'a Resources,
+        reserved: Resources,
+        reserved_pods: u32,
+    ) -> impl Iterator<Item = Lack> + 'a {
         let i = n.index();
-        let free = self.free(n);
-        let pods = (self.pod_count[i] >= self.max_pods[i]).then_some(Lack::Pods);
+        let mut free = self.free(n);
+        free -= reserved;
+        let pods = (self.pod_count[i] + reserved_pods >= self.max_pods[i]).then_some(Lack::Pods);
         pods.into_iter().chain(
             (0..requests.0.len())
                 .filter(move |&r| requests.0[r] > 0 && requests.0[r] > free.0[r])

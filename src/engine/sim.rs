@@ -387,7 +387,7 @@ fn apply(
         _ => {}
     }
     if let Attempt::Preempt { pod, node, victims } = attempt {
-        ctx.cluster.pods[pod.index()].nominated_node = Some(node);
+        ctx.cluster.nominate(pod, node);
         let preemptor = ctx.cluster.pod_name(pod);
         for v in victims {
             evict(ctx, v, &preemptor, replicasets, jobs)?;

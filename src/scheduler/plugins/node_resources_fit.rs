@@ -3,8 +3,9 @@
 //! (`pkg/scheduler/framework/plugins/noderesources`, reference §1).
 
 use crate::cluster::exact_div::ExactDivisor;
+use crate::cluster::ids::NodeId;
 use crate::cluster::node::{Lack, NodeTable};
-use crate::cluster::resources::{CPU, EPHEMERAL_STORAGE, MAX_RESOURCES, MEMORY};
+use crate::cluster::resources::{CPU, EPHEMERAL_STORAGE, MAX_RESOURCES, MEMORY, Resources};
 use crate::scheduler::config::{FrameworkConfig, ScoringStrategy};
 use crate::scheduler::framework::{FilterPlugin, PodCtx, ScorePlugin};
 use crate::scheduler::score_cache::ScoreCache;
@@ -196,6 +197,38 @@ pub struct Fit {
     memory: i64,
     /// Requested slots other than cpu and memory (rare: ephemeral storage, GPUs).
     others: Vec<(usize, i64)>,
+    /// Some pod is nominated somewhere: nodes with nominations hold back the requests of
+    /// those of equal or higher priority (upstream's `RunFilterPluginsWithNominatedPods`).
+    nominations: bool,
+}
+
+impl Fit {
+    /// The requests and pod slots held back on node `i` for pods nominated there with at
+    /// least this pod's priority (other than the pod itself).
+    fn reserved(&self, cx: &PodCtx, i: usize) -> (Resources, u32) {
+        let mut held = Resources::ZERO;
+        let mut pods = 0;
+        for &q in &cx.cluster.nodes.nominated[i] {
+            let p = &cx.cluster.pods[q.index()];
+            if q != cx.id && p.priority >= cx.pod.priority {
+                held += p.requests;
+                pods += 1;
+            }
+        }
+        (held, pods)
+    }
+
+    /// Whether the pod fits node `i` with its nominated pods' room held back.
+    fn fits_beside_nominated(&self, cx: &PodCtx, i: usize) -> bool {
+        let (held, pods) = self.reserved(cx, i);
+        pods == 0
+            || cx
+                .cluster
+                .nodes
+                .shortfalls_reserved(NodeId(i as u32), &cx.pod.requests, held, pods)
+                .next()
+                .is_none()
+    }
 }
 
 impl FilterPlugin for Fit {
@@ -213,6 +246,7 @@ impl FilterPlugin for Fit {
                 .filter(|&s| s != CPU && s != MEMORY && r[s] > 0)
                 .map(|s| (s, r[s])),
         );
+        self.nominations = cx.cluster.nodes.nominated_total > 0;
         true
     }
 
@@ -228,11 +262,12 @@ impl FilterPlugin for Fit {
                 .others
                 .iter()
                 .all(|&(s, want)| want <= n.allocatable[i].0[s] - n.requested[i].0[s])
+            && (!self.nominations || n.nominated[i].is_empty() || self.fits_beside_nominated(cx, i))
     }
 
     fn filter(&self, cx: &PodCtx, nodes: &mut Vec<u32>) {
         let n = &cx.cluster.nodes;
-        if self.others.is_empty() {
+        if self.others.is_empty() && !self.nominations {
             nodes.retain(|&i| {
                 let i = i as usize;
                 (n.pod_count[i] < n.max_pods[i])
@@ -246,7 +281,7 @@ impl FilterPlugin for Fit {
 
     fn select(&self, cx: &PodCtx, range: std::ops::Range<usize>, out: &mut Vec<u32>) {
         let n = &cx.cluster.nodes;
-        if !self.others.is_empty() {
+        if !self.others.is_empty() || self.nominations {
             out.extend(
                 range
                     .filter(|&i| n.ready[i] && self.passes(cx, i))
@@ -267,8 +302,11 @@ impl FilterPlugin for Fit {
 
     fn reasons(&self, cx: &PodCtx, i: usize, out: &mut Vec<String>) {
         let c = cx.cluster;
-        let node = crate::cluster::ids::NodeId(i as u32);
-        for lack in c.nodes.shortfalls(node, &cx.pod.requests) {
+        let (held, pods) = self.reserved(cx, i);
+        for lack in c
+            .nodes
+            .shortfalls_reserved(NodeId(i as u32), &cx.pod.requests, held, pods)
+        {
             out.push(match lack {
                 Lack::Pods => "Too many pods".to_string(),
                 Lack::Resource(r) => format!("Insufficient {}", c.resources.name(r)),
@@ -561,5 +599,43 @@ mod tests {
             requested_to_capacity_ratio(&pack, &[2, 2], &[4, 8], &[3, 5]),
             3
         );
+    }
+
+    /// A pod nominated by a preemption holds its room on the node against pods of equal
+    /// or lower priority (upstream filters with nominated pods added), not against itself
+    /// or higher-priority pods; the reason names what is short.
+    #[test]
+    fn nominated_pods_hold_their_room() {
+        use crate::scheduler::config::ProfileConfig;
+        use crate::scheduler::framework::Profile;
+        use crate::scheduler::testkit::{Kit, rng, template};
+        let mut kit = Kit::new();
+        let (low, high, top) = (
+            kit.template(template(0)),
+            kit.template(template(1000)),
+            kit.template(template(2000)),
+        );
+        let n = kit.node(1000, 1 << 30);
+        let preemptor = kit.pending(high, 1000, 0);
+        kit.cluster.nominate(preemptor, n);
+        let small = kit.pending(low, 500, 0);
+        let peer = kit.pending(high, 500, 0);
+        let urgent = kit.pending(top, 500, 0);
+        let mut profile = Profile::new(&ProfileConfig::default(), None);
+        let mut r = rng();
+        assert_eq!(profile.schedule(&kit.cluster, small, &mut r), None);
+        assert_eq!(profile.schedule(&kit.cluster, peer, &mut r), None);
+        assert_eq!(profile.schedule(&kit.cluster, urgent, &mut r), Some(n));
+        assert_eq!(profile.schedule(&kit.cluster, preemptor, &mut r), Some(n));
+        assert_eq!(
+            profile
+                .diagnose(&kit.cluster, small)
+                .get("Insufficient cpu"),
+            Some(&1)
+        );
+        // Bound, the preemptor no longer holds a nomination.
+        kit.cluster.bind(preemptor, n, 0);
+        assert_eq!(kit.cluster.nodes.nominated_total, 0);
+        assert_eq!(kit.cluster.check_invariants(), Ok(()));
     }
 }
