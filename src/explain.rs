@@ -377,10 +377,12 @@ fn mean_requests(model: &RequestModel) -> (Resources, [i64; 2], Option<String>) 
             draws,
             overhead,
         } => {
-            let (mut r, mut nz) = (*base, *base_nonzero);
-            for (slot, d) in draws {
-                crate::controllers::set_drawn(&mut r, &mut nz, *slot, d.mean(), overhead);
-            }
+            let (r, nz) = crate::controllers::per_resource(
+                (*base, *base_nonzero),
+                draws,
+                overhead,
+                Distribution::mean,
+            );
             let note = "its requests are drawn per Job (simulation.requests): evaluated with \
                         the mean of each distribution, rounded up as a drawn request is";
             (r, nz, Some(note.to_string()))

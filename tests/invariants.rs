@@ -8,6 +8,7 @@
 
 mod common;
 use common::*;
+use kubesim::scheduler::config::POLICY_NAMES as POLICIES;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -110,20 +111,6 @@ fn job() -> impl Strategy<Value = JobStream> {
             },
         )
 }
-
-/// The placement policies a scenario may use.
-const POLICIES: [&str; 10] = [
-    "default",
-    "most-allocated",
-    "requested-to-capacity-ratio",
-    "first-fit",
-    "random",
-    "round-robin",
-    "best-fit",
-    "worst-fit",
-    "dominant-resource-fit",
-    "tetris",
-];
 
 fn render(
     seed: u64,

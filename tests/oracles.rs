@@ -257,42 +257,7 @@ workloads:
 /// `first-1` follows at 250 s.
 #[test]
 fn higher_priority_pending_pod_goes_first() {
-    let text = header("prio", "")
-        + r#"
-priorityClasses:
-  - {name: high, value: 1000}
-cluster:
-  nodePools:
-    - {name: n, count: 1, capacity: {cpu: 1, memory: 8Gi}}
-workloads:
-  jobs:
-    - metadata: {name: first}
-      spec:
-        template:
-          spec:
-            containers: [{name: a, resources: {requests: {cpu: 1}}}]
-      simulation: {runTime: 100s, startupDelay: 0s}
-    - metadata: {name: low}
-      spec:
-        template:
-          spec:
-            containers: [{name: a, resources: {requests: {cpu: 1}}}]
-      simulation: {runTime: 100s, startupDelay: 0s, arrivals: {times: [10s]}}
-    - metadata: {name: high}
-      spec:
-        template:
-          spec:
-            priorityClassName: high
-            containers: [{name: a, resources: {requests: {cpu: 1}}}]
-      simulation: {runTime: 100s, startupDelay: 0s, arrivals: {times: [20s]}}
-"#;
-    let (_, o) = run_checked(&text);
-    let bound: Vec<u64> = o
-        .cluster
-        .pods
-        .iter()
-        .map(|p| p.bound.expect("bound") / S)
-        .collect();
+    let (bound, o) = one_slot_priorities("");
     // Pods in creation order: first-0 (t=0), low-0-0 (t=10), high-0-0 (t=20), first-1 (t=30).
     assert_eq!(bound, [0, 150, 50, 250]);
     assert_eq!(
@@ -306,10 +271,17 @@ workloads:
 /// since 20 s) goes before `low` (waiting since 10 s), then `low` at 200 s.
 #[test]
 fn without_preemption_the_queue_still_takes_higher_priority_first() {
+    let (bound, _) = one_slot_priorities(", preemptionPolicy: Never");
+    assert_eq!(bound, [0, 200, 100]);
+}
+
+/// One 1-core node; Job `first` from 0 s, `low` at 10 s and `high` (priority 1000, with
+/// `class_extra` in its class) at 20 s, each 1 core for 100 s. Returns every pod's bind
+/// time in seconds, in creation order, and the run.
+fn one_slot_priorities(class_extra: &str) -> (Vec<u64>, kubesim::Outcome) {
     let text = header("prio", "")
+        + &format!("priorityClasses:\n  - {{name: high, value: 1000{class_extra}}}\n")
         + r#"
-priorityClasses:
-  - {name: high, value: 1000, preemptionPolicy: Never}
 cluster:
   nodePools:
     - {name: n, count: 1, capacity: {cpu: 1, memory: 8Gi}}
@@ -336,14 +308,13 @@ workloads:
       simulation: {runTime: 100s, startupDelay: 0s, arrivals: {times: [20s]}}
 "#;
     let (_, o) = run_checked(&text);
-    let bound: Vec<u64> = o
+    let bound = o
         .cluster
         .pods
         .iter()
         .map(|p| p.bound.expect("bound") / S)
         .collect();
-    // With `preemptionPolicy: Never`, `high` waits for the slot and still goes first.
-    assert_eq!(bound, [0, 200, 100]);
+    (bound, o)
 }
 
 /// A Poisson stream at rate λ over T seconds produces N ~ Poisson(λT): with λT = 20,000

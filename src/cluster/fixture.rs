@@ -220,3 +220,40 @@ impl Fixture {
         NodeId(i.unwrap_or_else(|| panic!("no node {name}")) as u32)
     }
 }
+
+/// Runs filter `p` for `pod` on every node and names each verdict by `labels` (reason →
+/// name; `ok` when it passes), checking that `passes`, the batch filter and the reasons
+/// agree. Returns whether PreFilter skipped, and the verdicts in node order.
+pub fn filter_verdicts(
+    f: &Fixture,
+    pod: PodId,
+    p: &mut dyn crate::scheduler::framework::FilterPlugin,
+    labels: &[(&str, &'static str)],
+) -> (bool, Vec<&'static str>) {
+    let cx = crate::scheduler::framework::PodCtx::new(&f.cluster, pod);
+    let active = p.pre_filter(&cx);
+    let n = f.cluster.nodes.len();
+    let mut batch: Vec<u32> = (0..n as u32).collect();
+    if active {
+        p.filter(&cx, &mut batch);
+    }
+    let v = (0..n)
+        .map(|i| {
+            let mut reasons = Vec::new();
+            if active {
+                p.reasons(&cx, i, &mut reasons);
+                assert_eq!(p.passes(&cx, i), reasons.is_empty(), "node {i}");
+            }
+            assert_eq!(batch.contains(&(i as u32)), reasons.is_empty(), "node {i}");
+            match reasons.first() {
+                None => "ok",
+                Some(r) => labels
+                    .iter()
+                    .find(|(reason, _)| reason == r)
+                    .map(|&(_, name)| name)
+                    .unwrap_or_else(|| panic!("unexpected reason {r}")),
+            }
+        })
+        .collect();
+    (!active, v)
+}

@@ -9,6 +9,7 @@ pub mod replicaset;
 use crate::cluster::ClusterState;
 use crate::cluster::ids::{NodeId, PodId, WorkloadId};
 use crate::cluster::resources::{CPU, MEMORY, Resources};
+use crate::engine::dist::Distribution;
 use crate::engine::queue::EventQueue;
 use crate::engine::rng::StreamRng;
 use crate::engine::time::{Nanos, secs_to_nanos};
@@ -69,13 +70,7 @@ pub fn draw_requests(model: &RequestModel, rng: &mut StreamRng) -> (Resources, [
             base_nonzero,
             draws,
             overhead,
-        } => {
-            let (mut r, mut nz) = (*base, *base_nonzero);
-            for (slot, d) in draws {
-                set_drawn(&mut r, &mut nz, *slot, d.sample(rng), overhead);
-            }
-            (r, nz)
-        }
+        } => per_resource((*base, *base_nonzero), draws, overhead, |d| d.sample(rng)),
         RequestModel::Choice { options, pick } => {
             let i = (pick.sample(rng) as usize).min(options.len() - 1);
             options[i]
@@ -83,9 +78,24 @@ pub fn draw_requests(model: &RequestModel, rng: &mut StreamRng) -> (Resources, [
     }
 }
 
+/// A per-resource request vector: `base` with each drawn slot set from `value` of its
+/// distribution (a sample, or for `kubesim explain` the mean).
+pub fn per_resource(
+    (base, base_nonzero): (Resources, [i64; 2]),
+    draws: &[(usize, Distribution)],
+    overhead: &Resources,
+    mut value: impl FnMut(&Distribution) -> f64,
+) -> (Resources, [i64; 2]) {
+    let (mut r, mut nz) = (base, base_nonzero);
+    for (slot, d) in draws {
+        set_drawn(&mut r, &mut nz, *slot, value(d), overhead);
+    }
+    (r, nz)
+}
+
 /// Sets slot `slot` of a drawn request vector `r` (and its scoring copy `nz`) from the
 /// drawn value `x` (cores for cpu, base units otherwise) plus the pod overhead.
-pub fn set_drawn(r: &mut Resources, nz: &mut [i64; 2], slot: usize, x: f64, overhead: &Resources) {
+fn set_drawn(r: &mut Resources, nz: &mut [i64; 2], slot: usize, x: f64, overhead: &Resources) {
     // Kubernetes rounds quantities up: to a millicore for cpu, a unit otherwise.
     let v = if slot == CPU {
         (x * 1000.0).ceil()

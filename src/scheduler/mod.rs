@@ -52,14 +52,14 @@ pub enum Attempt {
 /// so a freed node costs one filter per group, not per pod.
 type GroupKey = (u32, [i64; MAX_RESOURCES]);
 
-/// A pod in the unschedulable pool or the backoff queue.
+/// A pod in the unschedulable pool.
 #[derive(Clone, Copy, Debug)]
 struct Waiting {
     pod: PodId,
     /// When its last attempt failed.
     failed_at: Nanos,
-    /// The cluster's [`change_stamp`] then.
-    stamp: u64,
+    /// Its place in the pool's insertion order (the key of `Scheduler::pool_order`).
+    order: u64,
 }
 
 /// Counts changes to nodes and their pods: equal stamps mean an attempt would see the
@@ -81,8 +81,11 @@ pub struct Scheduler {
     backoff: BinaryHeap<Reverse<(Nanos, u64, PodId)>>,
     /// Pods that fit nowhere, by shape, each in enqueue order.
     unschedulable: BTreeMap<GroupKey, BTreeMap<u64, Waiting>>,
-    /// Enqueue order of each pod (kept across retries).
-    seq_of: BTreeMap<PodId, u64>,
+    /// The unschedulable pool in insertion order, `(failed_at, order) → change stamp`.
+    /// Both the failure time and the cluster's change stamp grow with insertion order, so
+    /// the first entry alone decides the next flush.
+    pool_order: BTreeMap<(Nanos, u64), u64>,
+    next_order: u64,
     next_seq: u64,
     /// Whether some template has required pod (anti-)affinity or a hard spread
     /// constraint: then pods ending or binding anywhere can make room elsewhere.
@@ -106,7 +109,8 @@ impl Scheduler {
             active: BinaryHeap::new(),
             backoff: BinaryHeap::new(),
             unschedulable: BTreeMap::new(),
-            seq_of: BTreeMap::new(),
+            pool_order: BTreeMap::new(),
+            next_order: 0,
             next_seq: 0,
             topology_sensitive: templates.iter().any(sensitive),
         }
@@ -138,7 +142,6 @@ impl Scheduler {
     pub fn enqueue(&mut self, cluster: &ClusterState, pod: PodId) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.seq_of.insert(pod, seq);
         let prio = cluster.pods[pod.index()].priority;
         self.active.push((prio, Reverse(seq), pod));
     }
@@ -154,14 +157,13 @@ impl Scheduler {
     /// other events must be able to end.
     pub fn next_wake(&self, cluster: &ClusterState) -> Option<Nanos> {
         let backoff = self.backoff.peek().map(|Reverse((t, _, _))| *t);
-        let stamp = change_stamp(cluster);
+        // The oldest entry has the oldest stamp: if even it saw the cluster as it is, all
+        // did.
         let flush = self
-            .unschedulable
-            .values()
-            .flat_map(|g| g.values())
-            .filter(|w| w.stamp != stamp)
-            .map(|w| w.failed_at + self.config.max_in_unschedulable)
-            .min();
+            .pool_order
+            .first_key_value()
+            .filter(|&(_, &stamp)| stamp != change_stamp(cluster))
+            .map(|(&(failed_at, _), _)| failed_at + self.config.max_in_unschedulable);
         match (backoff, flush) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -217,6 +219,7 @@ impl Scheduler {
     /// to the backoff queue.
     fn requeue(&mut self, cluster: &ClusterState, group: BTreeMap<u64, Waiting>, now: Nanos) {
         for (seq, w) in group {
+            self.pool_order.remove(&(w.failed_at, w.order));
             let p = &cluster.pods[w.pod.index()];
             let until = w.failed_at + self.backoff_duration(p.attempts);
             if until <= now {
@@ -291,16 +294,17 @@ impl Scheduler {
             if cluster.pods[pod.index()].phase == PodPhase::Pending {
                 break (seq, pod);
             }
-            self.seq_of.remove(&pod);
         };
         let k = self.profile_index(cluster, cluster.pods[pod.index()].template);
         let profile = &mut self.profiles[k];
         if let Some(n) = profile.schedule(cluster, pod, &mut self.rng) {
-            self.seq_of.remove(&pod);
             self.pod_bound(cluster, now);
             return Some(Attempt::Bind(pod, n));
         }
         let p = &cluster.pods[pod.index()];
+        let order = self.next_order;
+        self.next_order += 1;
+        self.pool_order.insert((now, order), change_stamp(cluster));
         self.unschedulable
             .entry((p.template, p.requests.0))
             .or_default()
@@ -310,7 +314,7 @@ impl Scheduler {
                     pod,
                     // The caller counts this attempt; the backoff is measured from now.
                     failed_at: now,
-                    stamp: change_stamp(cluster),
+                    order,
                 },
             );
         let profile = &mut self.profiles[k];

@@ -296,32 +296,13 @@ mod tests {
     /// Whether PreFilter skipped, and each node's verdict: `ok`, `affinity`, `anti` or
     /// `existing`. Checks that `passes`, the batch filter and the reasons agree.
     fn verdicts(f: &Fixture, pod: PodId) -> (bool, Vec<&'static str>) {
-        let cx = PodCtx::new(&f.cluster, pod);
         let mut p = AffinityFilter::new(&FrameworkConfig::default());
-        let active = p.pre_filter(&cx);
-        let n = f.cluster.nodes.len();
-        let mut batch: Vec<u32> = (0..n as u32).collect();
-        if active {
-            p.filter(&cx, &mut batch);
-        }
-        let v = (0..n)
-            .map(|i| {
-                let mut reasons = Vec::new();
-                if active {
-                    p.reasons(&cx, i, &mut reasons);
-                    assert_eq!(p.passes(&cx, i), reasons.is_empty(), "node {i}");
-                }
-                assert_eq!(batch.contains(&(i as u32)), reasons.is_empty(), "node {i}");
-                match reasons.first().map(String::as_str) {
-                    None => "ok",
-                    Some(REASON_AFFINITY) => "affinity",
-                    Some(REASON_ANTI_AFFINITY) => "anti",
-                    Some(REASON_EXISTING_ANTI_AFFINITY) => "existing",
-                    Some(other) => panic!("unexpected reason {other}"),
-                }
-            })
-            .collect();
-        (!active, v)
+        let labels = [
+            (REASON_AFFINITY, "affinity"),
+            (REASON_ANTI_AFFINITY, "anti"),
+            (REASON_EXISTING_ANTI_AFFINITY, "existing"),
+        ];
+        filter_verdicts(f, pod, &mut p, &labels)
     }
 
     const SERVICE: &[(&str, &str)] = &[("service", "securityscan")];

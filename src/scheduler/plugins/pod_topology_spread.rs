@@ -588,30 +588,9 @@ mod tests {
     /// Each node's verdict, in node order: `ok`, `skew` or `label` (missing label). Checks
     /// that `passes`, the batch filter and the reasons agree.
     fn verdicts(f: &Fixture, pod: PodId, config: &FrameworkConfig) -> Vec<&'static str> {
-        let cx = PodCtx::new(&f.cluster, pod);
         let mut p = SpreadFilter::new(config);
-        let active = p.pre_filter(&cx);
-        let n = f.cluster.nodes.len();
-        let mut batch: Vec<u32> = (0..n as u32).collect();
-        if active {
-            p.filter(&cx, &mut batch);
-        }
-        (0..n)
-            .map(|i| {
-                let mut reasons = Vec::new();
-                if active {
-                    p.reasons(&cx, i, &mut reasons);
-                    assert_eq!(p.passes(&cx, i), reasons.is_empty(), "node {i}");
-                }
-                assert_eq!(batch.contains(&(i as u32)), reasons.is_empty(), "node {i}");
-                match reasons.first().map(String::as_str) {
-                    None => "ok",
-                    Some(REASON) => "skew",
-                    Some(REASON_MISSING_LABEL) => "label",
-                    Some(other) => panic!("unexpected reason {other}"),
-                }
-            })
-            .collect()
+        let labels = [(REASON, "skew"), (REASON_MISSING_LABEL, "label")];
+        filter_verdicts(f, pod, &mut p, &labels).1
     }
 
     /// Normalized scores of the nodes named `feasible`, in that order (all 0 on Skip).
