@@ -902,3 +902,45 @@ fn spread_constraint_with_unknown_when_unsatisfiable() {
         ],
     );
 }
+
+// ---- Scheduled `events:` ----
+
+/// [`BASE`] with one `events:` entry appended.
+fn with_event(entry: &str) -> String {
+    format!("{BASE}events:\n  - {entry}\n")
+}
+
+#[test]
+fn event_names_an_unknown_node() {
+    let m = refused(with_event("{at: 1m, type: cordon, nodes: [pool-7]}"));
+    assert_field(&m, "events[0].nodes[0]");
+    assert_says(&m, &["no node `pool-7`"]);
+}
+
+#[test]
+fn event_names_an_unknown_pool() {
+    let m = refused(with_event("{at: 1m, type: uncordon, pool: pol}"));
+    assert_field(&m, "events[0].pool");
+    assert_says(&m, &["no node pool `pol`", "pool"]);
+}
+
+#[test]
+fn event_after_the_end_of_the_run() {
+    let m = refused(with_event("{at: 11m, type: cordon, pool: pool}"));
+    assert_field(&m, "events[0].at");
+    assert_says(&m, &["after the end of the run", "600 s"]);
+}
+
+#[test]
+fn event_of_an_unknown_type() {
+    let text = with_event("{at: 1m, type: cordn, pool: pool}");
+    let m = refused(&text);
+    assert_says(&m, &["cordn", "cordon"]);
+}
+
+#[test]
+fn event_count_larger_than_the_pool() {
+    let m = refused(with_event("{at: 1m, type: cordon, pool: pool, count: 3}"));
+    assert_field(&m, "events[0].count");
+    assert_says(&m, &["between 1 and the pool's 2 nodes", "3"]);
+}

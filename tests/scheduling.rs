@@ -169,3 +169,18 @@ workloads:
         "replacement waits for the urgent Job"
     );
 }
+
+/// A node cordoned by a scheduled event gets no new pods; uncordoned, it takes them again.
+/// Job pods arrive at 0 s (before the cordon at 10 s), at 20 s (cordoned: all on n-1) and
+/// at 40 s (after the uncordon at 30 s: first-fit takes n-0 again).
+#[test]
+fn cordon_and_uncordon_events() {
+    let workloads = "  jobs:\n    - metadata: {name: j}\n      spec:\n        template:\n          spec:\n            restartPolicy: Never\n            containers: [{name: c, resources: {requests: {cpu: 100m}}}]\n      simulation:\n        runTime: {constant: 5s}\n        arrivals: {times: [0s, 20s, 40s]}\n";
+    let text = format!(
+        "{}duration: 1m\nevents:\n  - {{at: 10s, type: cordon, nodes: [n-0]}}\n  - {{at: 30s, type: uncordon, pool: n}}\n",
+        scenario_with("  policy: first-fit\n", TWO_NODES, workloads)
+    );
+    let (_, o) = run_checked(&text);
+    assert_eq!(nodes_of(&o), vec!["n-0", "n-1", "n-0"]);
+    assert_eq!(o.cluster.nodes.cordoned, 0);
+}

@@ -37,6 +37,9 @@ pub struct Owner {
     pub kind: OwnerKind,
     /// Pods created so far, the next ordinal.
     pub pods_created: u32,
+    /// Pods its controller wants (a Deployment's `replicas`), for the disruption budgets
+    /// that count in percent.
+    pub desired: u32,
 }
 
 /// Nodes, pods and owners, with phase counts and cluster-wide totals.
@@ -113,6 +116,7 @@ impl ClusterState {
             name,
             kind,
             pods_created: 0,
+            desired: 0,
         });
         (self.owners.len() - 1) as u32
     }
@@ -164,6 +168,8 @@ impl ClusterState {
             generation: 0,
             nominated_node: None,
             terminating: false,
+            ready_since: None,
+            restarts: 0,
         });
         self.phase_counts[PodPhase::Pending as usize] += 1;
         id
@@ -213,6 +219,20 @@ impl ClusterState {
         self.set_phase(pod, PodPhase::Running);
     }
 
+    /// A running pod's containers stop (they crashed, or its node went down): it is on
+    /// its node still, holding its requests, but uses nothing and is not ready.
+    pub fn stop(&mut self, pod: PodId) {
+        let p = &mut self.pods[pod.index()];
+        debug_assert_eq!(p.phase, PodPhase::Running);
+        p.ready_since = None;
+        let usage = p.usage;
+        if let Some(n) = p.node {
+            self.nodes.used[n.index()] -= usage;
+        }
+        self.used_total -= usage;
+        self.set_phase(pod, PodPhase::Bound);
+    }
+
     /// Nominates a pending pod to `node` (a preemption made room there): until it binds
     /// or ends, the scheduler holds its requests back on that node from pods of equal or
     /// lower priority.
@@ -242,6 +262,8 @@ impl ClusterState {
             return;
         }
         p.terminating = true;
+        // A terminating pod leaves its Service's ready endpoints at once.
+        p.ready_since = None;
         if let Some(n) = p.node {
             let template = p.template;
             self.topology.pod_moved(template, n, -1);
@@ -257,6 +279,7 @@ impl ClusterState {
         debug_assert!(!was.is_terminal());
         p.finished = Some(now);
         p.reason = Some(reason);
+        p.ready_since = None;
         p.generation = p.generation.wrapping_add(1);
         let (req, nz, usage, node, template, terminating) = (
             p.requests,
@@ -444,6 +467,7 @@ impl ClusterState {
             || allocatable_total != self.allocatable_total
             || ready != self.nodes_ready
             || in_use != self.nodes_in_use
+            || self.nodes.unschedulable.iter().filter(|&&u| u).count() as u32 != self.nodes.cordoned
         {
             return Err("cluster-wide totals differ from a recount".into());
         }

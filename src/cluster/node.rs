@@ -172,6 +172,21 @@ impl NodeTable {
         self.changes.push(i as u32);
     }
 
+    /// Cordons (`true`) or uncordons node `n`; returns whether that changed it.
+    pub fn set_unschedulable(&mut self, n: NodeId, on: bool) -> bool {
+        let i = n.index();
+        if self.unschedulable[i] == on {
+            return false;
+        }
+        self.unschedulable[i] = on;
+        if on {
+            self.cordoned += 1;
+        } else {
+            self.cordoned -= 1;
+        }
+        true
+    }
+
     /// Accounts a pod's requests to node `n`.
     pub fn add_pod(&mut self, n: NodeId, requests: &Resources, nonzero: [i64; 2]) {
         let i = n.index();

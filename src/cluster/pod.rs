@@ -16,7 +16,8 @@ use crate::engine::time::Nanos;
 pub enum PodPhase {
     /// Not yet bound to a node.
     Pending,
-    /// Bound to a node; containers are starting.
+    /// Bound to a node, containers not running: starting, waiting to restart after a
+    /// crash, or stopped because the node is down.
     Bound,
     /// Containers running.
     Running,
@@ -134,6 +135,8 @@ pub enum PodReason {
     JobFailed,
     /// The scheduler evicted it to make room for a higher-priority pod.
     Preempted,
+    /// Evicted through the eviction API (a drain).
+    Evicted,
 }
 
 impl PodReason {
@@ -149,6 +152,7 @@ impl PodReason {
             PodReason::Completed => "Completed".into(),
             PodReason::JobFailed => "BackoffLimitExceeded".into(),
             PodReason::Preempted => "PreemptionByScheduler".into(),
+            PodReason::Evicted => "Evicted".into(),
         }
     }
 }
@@ -199,4 +203,8 @@ pub struct Pod {
     /// Deleted and in its termination grace period: still on its node, no longer counted
     /// by its controller.
     pub terminating: bool,
+    /// Since when its `Ready` condition holds; `None` while not ready.
+    pub ready_since: Option<Nanos>,
+    /// Container restarts so far (`restartCount`).
+    pub restarts: u32,
 }

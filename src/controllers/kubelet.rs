@@ -80,6 +80,8 @@ pub fn current(ctx: &Ctx, pod: PodId, generation: u32) -> bool {
 /// The containers are up: Running, and for a Job's pod, done after its run time.
 pub fn started(ctx: &mut Ctx, pod: PodId) -> io::Result<()> {
     ctx.cluster.start(pod, ctx.now);
+    ctx.cluster.pods[pod.index()].ready_since = Some(ctx.now);
+    ctx.inbox.notices.push(super::OwnerNotice::Changed(pod));
     ctx.rec.pod_started();
     ctx.rec
         .pod_event(ctx.now, "pod_started", ctx.cluster, pod, "")?;
@@ -107,6 +109,42 @@ pub fn completed(ctx: &mut Ctx, pod: PodId) -> io::Result<()> {
         ctx.inbox.freed.push(n);
     }
     Ok(())
+}
+
+/// Evicts a pod through the API (preemption, a drain, the taint manager): it starts its
+/// graceful termination, keeping its node for `terminationGracePeriodSeconds`, and its
+/// owner hears of it at once. `what` names the row in `events.csv`.
+pub fn evict(
+    ctx: &mut Ctx,
+    pod: PodId,
+    reason: PodReason,
+    what: &str,
+    detail: &str,
+) -> io::Result<()> {
+    ctx.cluster.begin_termination(pod);
+    let p = &mut ctx.cluster.pods[pod.index()];
+    // Kept until the pod ends: the reason it will end with.
+    p.reason = Some(reason);
+    // Voids its pending start or completion: a terminating pod neither starts nor succeeds.
+    p.generation = p.generation.wrapping_add(1);
+    let (generation, template) = (p.generation, p.template);
+    let grace = ctx.cluster.templates[template as usize].termination_grace;
+    ctx.rec.pod_event(ctx.now, what, ctx.cluster, pod, detail)?;
+    ctx.queue.push(
+        ctx.now.saturating_add(grace),
+        Event::PodTerminated { pod, generation },
+    );
+    ctx.inbox.notices.push(super::OwnerNotice::Evicted(pod));
+    Ok(())
+}
+
+/// A terminating pod's grace period is over: it leaves its node, with the reason its
+/// eviction gave.
+pub fn terminated(ctx: &mut Ctx, pod: PodId) -> io::Result<()> {
+    let reason = ctx.cluster.pods[pod.index()]
+        .reason
+        .unwrap_or(PodReason::Preempted);
+    delete(ctx, pod, reason, "terminated")
 }
 
 /// Deletes a pod that has not finished, wherever it is.

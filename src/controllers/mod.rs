@@ -2,6 +2,7 @@
 //! and the Job controller with its arrival streams. They act on shared state through a
 //! [`Ctx`] and talk to the scheduler through its [`Inbox`], never to each other directly.
 
+pub mod actions;
 pub mod job;
 pub mod kubelet;
 pub mod replicaset;
@@ -27,6 +28,20 @@ pub struct Inbox {
     pub freed: Vec<NodeId>,
     /// Whether nodes joined the cluster (every waiting pod may now fit somewhere).
     pub nodes_added: bool,
+    /// What the owning controllers of pods must hear, oldest first.
+    pub notices: Vec<OwnerNotice>,
+}
+
+/// News about a pod for the controller that owns it. Components that are not the owner
+/// (the scheduler's preemption, drains, the node lifecycle controller) leave these in the
+/// [`Inbox`]; the simulation hands them to the owner once the event's own work is done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnerNotice {
+    /// The pod was evicted (it terminates or is gone): its controller stops counting it
+    /// and replaces it.
+    Evicted(PodId),
+    /// The pod's readiness changed.
+    Changed(PodId),
 }
 
 /// What a handler may touch.

@@ -60,6 +60,11 @@ pub enum Event {
         /// The Job.
         job: JobId,
     },
+    /// An entry of the scenario's `events:` happens.
+    Action {
+        /// Its index in `Scenario::actions`.
+        index: u32,
+    },
 }
 
 #[cfg(test)]

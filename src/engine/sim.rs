@@ -9,12 +9,12 @@ use crate::cluster::pod::{PodPhase, PodReason};
 use crate::cluster::{ClusterState, OwnerKind};
 use crate::controllers::job::JobController;
 use crate::controllers::replicaset::ReplicaSet;
-use crate::controllers::{Ctx, Inbox, kubelet};
+use crate::controllers::{Ctx, Inbox, OwnerNotice, actions, kubelet};
 use crate::error::Error;
 use crate::metrics::recorder::Recorder;
 use crate::scenario::Scenario;
 use crate::scenario::limits::{MAX_PODS, MAX_SAMPLES};
-use crate::scenario::model::WorkloadKind;
+use crate::scenario::model::{Action, WorkloadKind};
 use crate::scheduler::{Attempt, Scheduler};
 use std::io::{self, Write};
 
@@ -103,12 +103,16 @@ impl<'s> Simulation<'s> {
             replicasets.push(match w.kind {
                 WorkloadKind::Deployment { replicas } => {
                     let owner = cluster.add_owner(w.name.clone(), OwnerKind::Deployment(id));
+                    cluster.owners[owner as usize].desired = replicas;
                     let key = StreamKey::new(scenario.seed, &format!("deployments/{}", w.name));
                     Some(ReplicaSet::new(id, owner, replicas, key))
                 }
                 WorkloadKind::Job { .. } => None,
             });
             queue.push(0, Event::WorkloadStart { workload: id });
+        }
+        for (i, a) in scenario.actions.iter().enumerate() {
+            queue.push(a.at, Event::Action { index: i as u32 });
         }
         Ok(Simulation {
             scenario,
@@ -250,7 +254,7 @@ impl<'s> Simulation<'s> {
             rec: &mut self.rec,
             inbox: &mut self.inbox,
         };
-        match event {
+        let handled = match event {
             Event::WorkloadStart { workload } => match &mut self.replicasets[workload.index()] {
                 Some(rs) => rs.sync(&mut ctx),
                 None => {
@@ -294,7 +298,7 @@ impl<'s> Simulation<'s> {
             }
             Event::PodTerminated { pod, generation } => {
                 if kubelet::current(&ctx, pod, generation) {
-                    kubelet::delete(&mut ctx, pod, PodReason::Preempted, "terminated")?;
+                    kubelet::terminated(&mut ctx, pod)?;
                 }
                 Ok(())
             }
@@ -321,7 +325,16 @@ impl<'s> Simulation<'s> {
                 None => Ok(()),
             },
             Event::JobSync { job } => self.jobs.sync(&mut ctx, job),
-        }
+            Event::Action { index } => {
+                let i = index as usize;
+                match &self.scenario.actions[i].action {
+                    Action::Cordon(t) => actions::cordon(&mut ctx, i, t, true),
+                    Action::Uncordon(t) => actions::cordon(&mut ctx, i, t, false),
+                }
+            }
+        };
+        handled?;
+        notify_owners(&mut ctx, &mut self.replicasets, &mut self.jobs)
     }
 
     /// Hands the scheduler what the event changed and starts a cycle if pods wait.
@@ -388,10 +401,12 @@ fn apply(
     }
     if let Attempt::Preempt { pod, node, victims } = attempt {
         ctx.cluster.nominate(pod, node);
-        let preemptor = ctx.cluster.pod_name(pod);
+        let detail = format!("by {}", ctx.cluster.pod_name(pod));
         for v in victims {
-            evict(ctx, v, &preemptor, replicasets, jobs)?;
+            ctx.rec.pods_preempted += 1;
+            kubelet::evict(ctx, v, PodReason::Preempted, "pod_preempted", &detail)?;
         }
+        notify_owners(ctx, replicasets, jobs)?;
         let node_name = ctx.cluster.nodes.name[node.index()].clone();
         ctx.rec
             .pod_event(ctx.now, "pod_nominated", ctx.cluster, pod, &node_name)?;
@@ -399,40 +414,32 @@ fn apply(
     Ok(())
 }
 
-/// Starts the graceful termination of a preemption victim: its controller stops
-/// counting it at once (and replaces it), while it keeps its node for its grace period.
-fn evict(
+/// Hands the notices the event left to the pods' owning controllers, oldest first;
+/// what they do may leave more.
+fn notify_owners(
     ctx: &mut Ctx,
-    pod: PodId,
-    preemptor: &str,
     replicasets: &mut [Option<ReplicaSet>],
     jobs: &mut JobController,
 ) -> io::Result<()> {
-    ctx.cluster.begin_termination(pod);
-    let p = &mut ctx.cluster.pods[pod.index()];
-    // Voids its pending start or completion: a terminating pod neither starts nor succeeds.
-    p.generation = p.generation.wrapping_add(1);
-    let (owner, generation, template) = (p.owner, p.generation, p.template);
-    let grace = ctx.cluster.templates[template as usize].termination_grace;
-    ctx.rec.pods_preempted += 1;
-    ctx.rec.pod_event(
-        ctx.now,
-        "pod_preempted",
-        ctx.cluster,
-        pod,
-        &format!("by {preemptor}"),
-    )?;
-    ctx.queue.push(
-        ctx.now.saturating_add(grace),
-        Event::PodTerminated { pod, generation },
-    );
-    match ctx.cluster.owners[owner as usize].kind {
-        OwnerKind::Deployment(w) => match &mut replicasets[w.index()] {
-            Some(rs) => rs.pod_evicted(ctx),
-            None => Ok(()),
-        },
-        OwnerKind::Job(job) => jobs.pod_evicted(ctx, job),
+    let mut k = 0;
+    while k < ctx.inbox.notices.len() {
+        let notice = ctx.inbox.notices[k];
+        k += 1;
+        let OwnerNotice::Evicted(pod) = notice else {
+            continue;
+        };
+        let owner = ctx.cluster.pods[pod.index()].owner;
+        match ctx.cluster.owners[owner as usize].kind {
+            OwnerKind::Deployment(w) => {
+                if let Some(rs) = &mut replicasets[w.index()] {
+                    rs.pod_evicted(ctx)?;
+                }
+            }
+            OwnerKind::Job(job) => jobs.pod_evicted(ctx, job)?,
+        }
     }
+    ctx.inbox.notices.clear();
+    Ok(())
 }
 
 fn bind(ctx: &mut Ctx, pod: PodId, node: NodeId) -> io::Result<()> {

@@ -4,6 +4,7 @@
 //! [`parse_yaml`] (DESIGN §8): swapping the parser touches this file only.
 
 pub mod dist;
+mod events;
 pub mod limits;
 pub mod model;
 mod scheduling;

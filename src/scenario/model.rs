@@ -40,6 +40,41 @@ pub struct Scenario {
     pub workloads: Vec<Workload>,
     /// Notes for the user (fields accepted but not modelled), one per field.
     pub warnings: Vec<String>,
+    /// Scheduled events, in the order the scenario lists them.
+    pub actions: Vec<TimedAction>,
+}
+
+/// One entry of the scenario's `events:`.
+#[derive(Clone, Debug)]
+pub struct TimedAction {
+    /// When it happens.
+    pub at: Nanos,
+    /// What happens.
+    pub action: Action,
+}
+
+/// What a scheduled event does.
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Cordon nodes.
+    Cordon(NodeTargets),
+    /// Uncordon nodes.
+    Uncordon(NodeTargets),
+}
+
+/// The nodes an event acts on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodeTargets {
+    /// These nodes.
+    Nodes(Vec<crate::cluster::ids::NodeId>),
+    /// Nodes of a pool: all of them, or `count` picked at random when the event happens
+    /// (from the event's own stream, among the nodes it can act on).
+    Pool {
+        /// The pool.
+        pool: crate::cluster::ids::PoolId,
+        /// How many; `None` for all.
+        count: Option<u32>,
+    },
 }
 
 /// A node pool.

@@ -37,6 +37,45 @@ pub struct ScenarioDoc {
     /// Deployments and Jobs.
     #[serde(default)]
     pub workloads: WorkloadsDoc,
+    /// Things that happen at given times: node failures, drains, rollouts, …
+    #[serde(default)]
+    pub events: Vec<ScenarioEventDoc>,
+}
+
+/// One scheduled event of `events:`, chosen by its `type`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ScenarioEventDoc {
+    /// Marks nodes unschedulable (`kubectl cordon`).
+    Cordon(NodesEventDoc),
+    /// Marks nodes schedulable again (`kubectl uncordon`).
+    Uncordon(NodesEventDoc),
+}
+
+impl ScenarioEventDoc {
+    /// The `type` value, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ScenarioEventDoc::Cordon(_) => "cordon",
+            ScenarioEventDoc::Uncordon(_) => "uncordon",
+        }
+    }
+}
+
+/// An event acting on nodes: named ones, or those of a pool (all, or `count` picked at
+/// random when the event happens).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodesEventDoc {
+    /// When it happens.
+    pub at: SimDuration,
+    /// Node names.
+    #[serde(default)]
+    pub nodes: Vec<String>,
+    /// A pool whose nodes it acts on (instead of `nodes`).
+    pub pool: Option<String>,
+    /// How many of the pool's nodes, picked at random (default all).
+    pub count: Option<u64>,
 }
 
 /// `metadata` of the scenario.

@@ -187,6 +187,15 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
             ),
         );
     }
+    let actions = super::events::events(
+        &cx,
+        &doc.events,
+        &super::events::EventRefs {
+            nodes: &nodes,
+            pools: &pools,
+            duration,
+        },
+    )?;
     Ok(Scenario {
         name: doc.metadata.name,
         file_sha256: sha,
@@ -203,6 +212,7 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         templates,
         workloads,
         warnings: cx.warnings.into_iter().collect(),
+        actions,
     })
 }
 
