@@ -40,6 +40,8 @@ pub struct Owner {
     /// Pods its controller wants (a Deployment's `replicas`), for the disruption budgets
     /// that count in percent.
     pub desired: u32,
+    /// Key of its pods' crash draws (`crashes/<name>`), made at its pods' first start.
+    pub crash_key: Option<crate::engine::rng::StreamKey>,
 }
 
 /// Nodes, pods and owners, with phase counts and cluster-wide totals.
@@ -117,6 +119,7 @@ impl ClusterState {
             kind,
             pods_created: 0,
             desired: 0,
+            crash_key: None,
         });
         (self.owners.len() - 1) as u32
     }
@@ -170,6 +173,9 @@ impl ClusterState {
             terminating: false,
             ready_since: None,
             restarts: 0,
+            last_start: 0,
+            progress: 0,
+            crash_backoff: Default::default(),
         });
         self.phase_counts[PodPhase::Pending as usize] += 1;
         id
@@ -206,11 +212,12 @@ impl ClusterState {
         self.set_phase(pod, PodPhase::Bound);
     }
 
-    /// A bound pod's containers are up.
+    /// A bound pod's containers are up (for the first time, or restarted).
     pub fn start(&mut self, pod: PodId, now: Nanos) {
         let p = &mut self.pods[pod.index()];
         debug_assert_eq!(p.phase, PodPhase::Bound);
-        p.started = Some(now);
+        p.started.get_or_insert(now);
+        p.last_start = now;
         let usage = p.usage;
         if let Some(n) = p.node {
             self.nodes.used[n.index()] += usage;

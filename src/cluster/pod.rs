@@ -66,8 +66,7 @@ impl PodPhase {
     }
 }
 
-/// Kubernetes' restart policy. In this model a container's work either completes or the
-/// node rejects the pod, so it decides only whether a pod's completion ends it.
+/// Kubernetes' restart policy: what the kubelet does when a container crashes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RestartPolicy {
     /// Restart containers whatever their exit (the only policy a Deployment allows).
@@ -137,6 +136,8 @@ pub enum PodReason {
     Preempted,
     /// Evicted through the eviction API (a drain).
     Evicted,
+    /// Its container crashed and its `restartPolicy` is `Never`.
+    Error,
 }
 
 impl PodReason {
@@ -153,6 +154,7 @@ impl PodReason {
             PodReason::JobFailed => "BackoffLimitExceeded".into(),
             PodReason::Preempted => "PreemptionByScheduler".into(),
             PodReason::Evicted => "Evicted".into(),
+            PodReason::Error => "Error".into(),
         }
     }
 }
@@ -188,7 +190,7 @@ pub struct Pod {
     pub created: Nanos,
     /// When it was bound.
     pub bound: Option<Nanos>,
-    /// When it turned Running.
+    /// When it first turned Running (`status.startTime`; restarts leave it).
     pub started: Option<Nanos>,
     /// When it ended.
     pub finished: Option<Nanos>,
@@ -207,4 +209,11 @@ pub struct Pod {
     pub ready_since: Option<Nanos>,
     /// Container restarts so far (`restartCount`).
     pub restarts: u32,
+    /// When its containers last started (a restart included).
+    pub last_start: Nanos,
+    /// Work saved by checkpoints (a Job's pod resumes from it): its containers run
+    /// `run_time − progress` more.
+    pub progress: Nanos,
+    /// The kubelet's CrashLoopBackOff entry for its container.
+    pub crash_backoff: crate::controllers::crash_backoff::CrashBackoff,
 }

@@ -11,6 +11,7 @@ use crate::engine::time::{NANOS_PER_SEC, Nanos, secs_to_nanos};
 use crate::scenario::model::{ArrivalProcess, Arrivals, WorkloadKind};
 use rand::Rng;
 use rand_distr::{Distribution as _, Exp};
+use std::collections::VecDeque;
 use std::io;
 
 /// Kubernetes' Job pod-failure backoff: 10 s doubling…
@@ -36,6 +37,9 @@ struct Job {
     failed: u32,
     done: bool,
     sync_pending: bool,
+    /// Work items of pods that failed or were evicted, oldest first, as (total run time,
+    /// progress saved): the next pods created take them over before any new item.
+    retry: VecDeque<(Nanos, Nanos)>,
 }
 
 /// A workload's arrival state.
@@ -156,6 +160,7 @@ impl JobController {
             failed: 0,
             done: false,
             sync_pending: false,
+            retry: VecDeque::new(),
         });
         ctx.rec.job_created(w);
         ctx.rec.object_event(ctx.now, "job_created", &name, "")?;
@@ -188,12 +193,23 @@ impl JobController {
         while (job.active as usize) < want {
             let ordinal = ctx.cluster.owners[job.owner as usize].pods_created;
             let mut rng = job.pod_key.rng_at(u64::from(ordinal));
-            let draw = draw_pod(workload, job.requests, &mut rng);
+            let mut draw = draw_pod(workload, job.requests, &mut rng);
+            // A retried work item is the same work starting over from its saved progress.
+            let item = job.retry.pop_front();
+            if let Some((total, _)) = item {
+                draw.run_time = Some(total);
+            }
             let (pod, alive) = ctx.create_pod(job.workload, job.owner, draw)?;
             job.pods.push(pod);
             if alive {
+                if let Some((_, progress)) = item {
+                    ctx.cluster.pods[pod.index()].progress = progress;
+                }
                 job.active += 1;
             } else {
+                if let Some(item) = item {
+                    job.retry.push_front(item);
+                }
                 return self.pod_failed(ctx, id);
             }
         }
@@ -228,17 +244,66 @@ impl JobController {
     }
 
     /// A pod of Job `id` is being evicted: it no longer counts as active and, as
-    /// upstream without a pod failure policy, counts as a failed pod.
-    pub fn pod_evicted(&mut self, ctx: &mut Ctx, id: JobId) -> io::Result<()> {
+    /// upstream without a pod failure policy, counts as a failed pod; its work item is
+    /// retried.
+    pub fn pod_evicted(&mut self, ctx: &mut Ctx, id: JobId, pod: PodId) -> io::Result<()> {
         let job = &mut self.jobs[id.index()];
         if job.done {
             return Ok(());
         }
         job.active = job.active.saturating_sub(1);
+        self.retry(ctx, id, pod);
         self.pod_failed(ctx, id)
     }
 
-    /// A pod of Job `id` was rejected by its node. Past
+    /// A pod of Job `id` failed because its container crashed (`restartPolicy: Never`):
+    /// a failed pod, whose work item is retried.
+    pub fn pod_crashed(&mut self, ctx: &mut Ctx, id: JobId, pod: PodId) -> io::Result<()> {
+        let job = &mut self.jobs[id.index()];
+        if job.done {
+            return Ok(());
+        }
+        job.active -= 1;
+        self.retry(ctx, id, pod);
+        self.pod_failed(ctx, id)
+    }
+
+    /// Queues the work item of `pod` (its run time and saved progress) for the next pod
+    /// Job `id` creates.
+    fn retry(&mut self, ctx: &Ctx, id: JobId, pod: PodId) {
+        let p = &ctx.cluster.pods[pod.index()];
+        if let Some(total) = p.run_time {
+            self.jobs[id.index()].retry.push_back((total, p.progress));
+        }
+    }
+
+    /// A container of Job `id` restarted in place (`restartPolicy: OnFailure`). As
+    /// upstream's `pastBackoffLimitOnFailure`, the Job fails once the restarts of its
+    /// active pods add up to `backoffLimit` (any restart when it is 0).
+    pub fn pod_restarted(&mut self, ctx: &mut Ctx, id: JobId) -> io::Result<()> {
+        let job = &self.jobs[id.index()];
+        let WorkloadKind::Job { backoff_limit, .. } =
+            ctx.scenario.workloads[job.workload.index()].kind
+        else {
+            return Ok(());
+        };
+        if job.done {
+            return Ok(());
+        }
+        let restarts: u64 = job
+            .pods
+            .iter()
+            .map(|q| &ctx.cluster.pods[q.index()])
+            .filter(|p| !p.phase.is_terminal() && !p.terminating)
+            .map(|p| u64::from(p.restarts))
+            .sum();
+        if restarts >= u64::from(backoff_limit.max(1)) {
+            return self.fail(ctx, id);
+        }
+        Ok(())
+    }
+
+    /// A pod of Job `id` failed (rejected by its node, crashed, evicted). Past
     /// `backoffLimit` failures the Job fails and its active pods are deleted; otherwise
     /// the replacement waits for the Job backoff.
     pub fn pod_failed(&mut self, ctx: &mut Ctx, id: JobId) -> io::Result<()> {
@@ -253,19 +318,7 @@ impl JobController {
             return Ok(());
         }
         if job.failed > backoff_limit {
-            job.done = true;
-            let (w, created) = (job.workload, job.created);
-            job.active = 0;
-            let victims = std::mem::take(&mut job.pods);
-            let name = ctx.cluster.owners[job.owner as usize].name.clone();
-            for p in victims {
-                // Deleting a pod that already ended does nothing.
-                kubelet::delete(ctx, p, PodReason::JobFailed, "BackoffLimitExceeded")?;
-            }
-            ctx.rec.job_ended(w, false, created, ctx.now - created);
-            ctx.rec
-                .object_event(ctx.now, "job_failed", &name, "BackoffLimitExceeded")?;
-            return Ok(());
+            return self.fail(ctx, id);
         }
         if !job.sync_pending {
             job.sync_pending = true;
@@ -274,5 +327,23 @@ impl JobController {
                 .push(ctx.now.saturating_add(delay), Event::JobSync { job: id });
         }
         Ok(())
+    }
+
+    /// Job `id` reached its backoff limit: it fails and its active pods are deleted.
+    fn fail(&mut self, ctx: &mut Ctx, id: JobId) -> io::Result<()> {
+        let job = &mut self.jobs[id.index()];
+        job.done = true;
+        let (w, created) = (job.workload, job.created);
+        job.active = 0;
+        job.retry.clear();
+        let victims = std::mem::take(&mut job.pods);
+        let name = ctx.cluster.owners[job.owner as usize].name.clone();
+        for p in victims {
+            // Deleting a pod that already ended does nothing.
+            kubelet::delete(ctx, p, PodReason::JobFailed, "BackoffLimitExceeded")?;
+        }
+        ctx.rec.job_ended(w, false, created, ctx.now - created);
+        ctx.rec
+            .object_event(ctx.now, "job_failed", &name, "BackoffLimitExceeded")
     }
 }

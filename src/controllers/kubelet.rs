@@ -1,11 +1,13 @@
 //! The kubelet's side of a pod's life: admission of pinned pods, start-up after binding,
-//! completion, and removal.
+//! readiness, completion, stopped containers, and removal.
 
 use super::Ctx;
 use crate::cluster::ids::{NodeId, PodId};
 use crate::cluster::pod::{PodPhase, PodReason};
+use crate::cluster::resources::CPU;
 use crate::cluster::taints::{TaintEffect, first_untolerated};
 use crate::engine::event::Event;
+use crate::scenario::model::WorkloadKind;
 use crate::scheduler::plugins::node_affinity;
 use std::io;
 
@@ -80,20 +82,82 @@ pub fn current(ctx: &Ctx, pod: PodId, generation: u32) -> bool {
 /// The containers are up: Running, and for a Job's pod, done after its run time.
 pub fn started(ctx: &mut Ctx, pod: PodId) -> io::Result<()> {
     ctx.cluster.start(pod, ctx.now);
-    ctx.cluster.pods[pod.index()].ready_since = Some(ctx.now);
-    ctx.inbox.notices.push(super::OwnerNotice::Changed(pod));
     ctx.rec.pod_started();
     ctx.rec
         .pod_event(ctx.now, "pod_started", ctx.cluster, pod, "")?;
+    containers_up(ctx, pod);
+    Ok(())
+}
+
+/// What follows every container start (the first, and each restart): the pod turns
+/// Ready at once or after its readiness probe's initial delay, and its next end is
+/// scheduled: a crash drawn for this start, or, for a Job's pod, the completion of its
+/// remaining work, whichever comes first (a crash at the very instant of completion does
+/// not happen).
+pub(super) fn containers_up(ctx: &mut Ctx, pod: PodId) {
     let p = &ctx.cluster.pods[pod.index()];
-    if let Some(run) = p.run_time {
-        let generation = p.generation;
+    let generation = p.generation;
+    let ready_delay = ctx.scenario.workloads[p.workload.index()].ready_delay;
+    let remaining = p.run_time.map(|t| t.saturating_sub(p.progress));
+    if ready_delay == 0 {
+        ctx.cluster.pods[pod.index()].ready_since = Some(ctx.now);
+        ctx.inbox.notices.push(super::OwnerNotice::Changed(pod));
+    } else {
         ctx.queue.push(
-            ctx.now.saturating_add(run),
-            Event::PodCompleted { pod, generation },
+            ctx.now.saturating_add(ready_delay),
+            Event::PodReady { pod, generation },
         );
     }
-    Ok(())
+    let end = match (super::crash::draw(ctx, pod), remaining) {
+        (Some(c), r) if r.is_none_or(|r| c < r) => {
+            Some((c, Event::ContainerCrashed { pod, generation }))
+        }
+        (_, Some(r)) => Some((r, Event::PodCompleted { pod, generation })),
+        _ => None,
+    };
+    if let Some((after, event)) = end {
+        ctx.queue.push(ctx.now.saturating_add(after), event);
+    }
+}
+
+/// The readiness probe of a started pod first succeeded: the pod is Ready.
+pub fn ready(ctx: &mut Ctx, pod: PodId) -> io::Result<()> {
+    ctx.cluster.pods[pod.index()].ready_since = Some(ctx.now);
+    ctx.inbox.notices.push(super::OwnerNotice::Changed(pod));
+    ctx.rec
+        .pod_event(ctx.now, "pod_ready", ctx.cluster, pod, "")
+}
+
+/// A running pod's containers stop short of finishing (they crashed, or its node went
+/// down): it stays on its node holding its requests, not ready, using nothing, and a Job's
+/// pod keeps only the work its checkpoints saved.
+pub fn stop_containers(ctx: &mut Ctx, pod: PodId) {
+    save_work(ctx, pod);
+    let was_ready = ctx.cluster.pods[pod.index()].ready_since.is_some();
+    ctx.cluster.stop(pod);
+    if was_ready {
+        ctx.inbox.notices.push(super::OwnerNotice::Changed(pod));
+    }
+}
+
+/// A running Job pod stops short of completion (a crash, an eviction, a deletion): of the
+/// time it ran since its containers last started, whole `checkpointInterval`s are saved
+/// as progress and the rest is recorded as lost work. A terminating pod was accounted for
+/// when its termination began.
+fn save_work(ctx: &mut Ctx, pod: PodId) {
+    let p = &mut ctx.cluster.pods[pod.index()];
+    if p.phase != PodPhase::Running || p.terminating || p.run_time.is_none() {
+        return;
+    }
+    let WorkloadKind::Job { checkpoint, .. } = ctx.scenario.workloads[p.workload.index()].kind
+    else {
+        return;
+    };
+    let ran = ctx.now.saturating_sub(p.last_start);
+    let saved = checkpoint.map_or(0, |c| ran / c * c);
+    p.progress = p.progress.saturating_add(saved);
+    ctx.rec
+        .work_lost(p.workload, p.requests.0[CPU], ran - saved);
 }
 
 /// The pod's work is done: Succeeded, and its node has room again.
@@ -121,6 +185,7 @@ pub fn evict(
     what: &str,
     detail: &str,
 ) -> io::Result<()> {
+    save_work(ctx, pod);
     ctx.cluster.begin_termination(pod);
     let p = &mut ctx.cluster.pods[pod.index()];
     // Kept until the pod ends: the reason it will end with.
@@ -154,6 +219,7 @@ pub fn delete(ctx: &mut Ctx, pod: PodId, reason: PodReason, detail: &str) -> io:
         return Ok(());
     }
     let freed = if p.phase.on_node() { p.node } else { None };
+    save_work(ctx, pod);
     ctx.cluster.finish(pod, PodPhase::Deleted, reason, ctx.now);
     ctx.rec
         .pod_event(ctx.now, "pod_deleted", ctx.cluster, pod, detail)?;

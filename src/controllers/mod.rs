@@ -1,8 +1,11 @@
-//! Controllers: the kubelet's pod lifecycle, the ReplicaSet controller behind Deployments,
+//! Controllers: the kubelet's pod lifecycle and container crashes, the ReplicaSet
+//! controller behind Deployments,
 //! and the Job controller with its arrival streams. They act on shared state through a
 //! [`Ctx`] and talk to the scheduler through its [`Inbox`], never to each other directly.
 
 pub mod actions;
+pub mod crash;
+pub mod crash_backoff;
 pub mod job;
 pub mod kubelet;
 pub mod replicaset;

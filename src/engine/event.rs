@@ -60,6 +60,27 @@ pub enum Event {
         /// The Job.
         job: JobId,
     },
+    /// A running pod's container crashes.
+    ContainerCrashed {
+        /// The pod.
+        pod: PodId,
+        /// The pod's generation when this was scheduled.
+        generation: u32,
+    },
+    /// A crashed container's CrashLoopBackOff is over: the kubelet restarts it.
+    ContainerRestart {
+        /// The pod.
+        pod: PodId,
+        /// The pod's generation when this was scheduled.
+        generation: u32,
+    },
+    /// A started pod's readiness probe first succeeds: the pod turns Ready.
+    PodReady {
+        /// The pod.
+        pod: PodId,
+        /// The pod's generation when this was scheduled.
+        generation: u32,
+    },
     /// An entry of the scenario's `events:` happens.
     Action {
         /// Its index in `Scenario::actions`.

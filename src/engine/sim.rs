@@ -9,7 +9,7 @@ use crate::cluster::pod::{PodPhase, PodReason};
 use crate::cluster::{ClusterState, OwnerKind};
 use crate::controllers::job::JobController;
 use crate::controllers::replicaset::ReplicaSet;
-use crate::controllers::{Ctx, Inbox, OwnerNotice, actions, kubelet};
+use crate::controllers::{Ctx, Inbox, OwnerNotice, actions, crash, kubelet};
 use crate::error::Error;
 use crate::metrics::recorder::Recorder;
 use crate::scenario::Scenario;
@@ -320,6 +320,35 @@ impl<'s> Simulation<'s> {
                     OwnerKind::Deployment(_) => Ok(()),
                 }
             }
+            Event::ContainerCrashed { pod, generation } => {
+                if !kubelet::current(&ctx, pod, generation) || !crash::crashed(&mut ctx, pod)? {
+                    Ok(())
+                } else {
+                    let owner = ctx.cluster.pods[pod.index()].owner;
+                    match ctx.cluster.owners[owner as usize].kind {
+                        OwnerKind::Job(job) => self.jobs.pod_crashed(&mut ctx, job, pod),
+                        // A Deployment's pods restart always: they never fail by crashing.
+                        OwnerKind::Deployment(_) => Ok(()),
+                    }
+                }
+            }
+            Event::ContainerRestart { pod, generation } => {
+                if !kubelet::current(&ctx, pod, generation) {
+                    return Ok(());
+                }
+                crash::restart(&mut ctx, pod)?;
+                let owner = ctx.cluster.pods[pod.index()].owner;
+                match ctx.cluster.owners[owner as usize].kind {
+                    OwnerKind::Job(job) => self.jobs.pod_restarted(&mut ctx, job),
+                    OwnerKind::Deployment(_) => Ok(()),
+                }
+            }
+            Event::PodReady { pod, generation } => {
+                if kubelet::current(&ctx, pod, generation) {
+                    kubelet::ready(&mut ctx, pod)?;
+                }
+                Ok(())
+            }
             Event::ReplicaSetSync { workload } => match &mut self.replicasets[workload.index()] {
                 Some(rs) => rs.sync(&mut ctx),
                 None => Ok(()),
@@ -435,7 +464,7 @@ fn notify_owners(
                     rs.pod_evicted(ctx)?;
                 }
             }
-            OwnerKind::Job(job) => jobs.pod_evicted(ctx, job)?,
+            OwnerKind::Job(job) => jobs.pod_evicted(ctx, job, pod)?,
         }
     }
     ctx.inbox.notices.clear();

@@ -45,6 +45,7 @@ pub fn write_pods(cluster: &ClusterState, out: impl Write) -> io::Result<()> {
             "pending_s",
             "phase",
             "reason",
+            "restarts",
         ]
         .iter()
         .map(|s| s.to_string()),
@@ -84,6 +85,7 @@ pub fn write_pods(cluster: &ClusterState, out: impl Write) -> io::Result<()> {
         row.push(opt(p.bound.map(|b| b - p.created)));
         row.push(p.phase.as_str().to_string());
         row.push(p.reason.map(|r| r.name(names)).unwrap_or_default());
+        row.push(p.restarts.to_string());
         w.write_record(&row)?;
     }
     w.flush()
@@ -185,6 +187,22 @@ pub fn summary(
             put(
                 &format!("jobs_completed[{n}]"),
                 t.jobs_completed.to_string(),
+            );
+        }
+    }
+    // Millicore-nanoseconds to core-seconds.
+    let core_s = |area: u128| ratio(Some(area as f64 / 1e12));
+    let restarts: u64 = rec.workloads.iter().map(|t| t.restarts).sum();
+    put("restarts", restarts.to_string());
+    let lost: u128 = rec.workloads.iter().map(|t| t.lost_work).sum();
+    put("lost_job_work_core_s", core_s(lost));
+    for (i, w) in scenario.workloads.iter().enumerate() {
+        let t = &rec.workloads[i];
+        put(&format!("restarts[{}]", w.name), t.restarts.to_string());
+        if w.run_time.is_some() {
+            put(
+                &format!("lost_job_work_core_s[{}]", w.name),
+                core_s(t.lost_work),
             );
         }
     }

@@ -52,6 +52,10 @@ pub struct WorkloadTotals {
     pub jobs_created: u64,
     /// Jobs completed.
     pub jobs_completed: u64,
+    /// Container restarts of its pods.
+    pub restarts: u64,
+    /// Work its Job pods lost: Σ cpu request × running time lost, millicore-nanoseconds.
+    pub lost_work: u128,
 }
 
 /// Time integrals over the measured window, for time-averaged figures.
@@ -349,6 +353,17 @@ impl Recorder {
             self.current.failed += 1;
             self.workloads[w.index()].pods_failed += 1;
         }
+    }
+
+    /// A container of workload `w` restarted.
+    pub fn container_restarted(&mut self, w: WorkloadId) {
+        self.workloads[w.index()].restarts += 1;
+    }
+
+    /// A Job pod of workload `w` requesting `millicores` of cpu lost `lost` of running time.
+    pub fn work_lost(&mut self, w: WorkloadId, millicores: i64, lost: Nanos) {
+        let area = u128::from(millicores.unsigned_abs()) * u128::from(lost);
+        self.workloads[w.index()].lost_work += area;
     }
 
     /// A Job was created.

@@ -111,6 +111,9 @@ pub enum WorkloadKind {
         backoff_limit: u32,
         /// `None`: a single Job at time 0.
         arrivals: Option<Arrivals>,
+        /// `simulation.checkpointInterval`: a pod saves its progress after every interval
+        /// of running time; `None` loses all of it when the pod stops.
+        checkpoint: Option<Nanos>,
     },
 }
 
@@ -185,6 +188,22 @@ pub struct Workload {
     pub startup_delay: Distribution,
     /// Run time of a Job's pods.
     pub run_time: Option<Distribution>,
+    /// When its containers crash; `None` never.
+    pub crash: Option<CrashModel>,
+    /// From a container start to the pod's Ready (the largest `readinessProbe`
+    /// `initialDelaySeconds` of its containers; 0 without probes).
+    pub ready_delay: Nanos,
+}
+
+/// `simulation.crash`: when a started container crashes. Each container start draws
+/// once, in this order: whether it crashes early (with `probability`, `after` that long),
+/// and if not, after `time_to_crash`.
+#[derive(Clone, Debug)]
+pub struct CrashModel {
+    /// Chance that a start crashes early, with the delay of that crash (seconds).
+    pub early: Option<(f64, Distribution)>,
+    /// Running time before a crash, seconds (drawn when there is no early crash).
+    pub time_to_crash: Option<Distribution>,
 }
 
 impl Scenario {

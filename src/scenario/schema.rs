@@ -676,8 +676,8 @@ pub struct ContainerDoc {
     pub volume_mounts: Option<IgnoredAny>,
     /// Accepted, not modelled.
     pub liveness_probe: Option<IgnoredAny>,
-    /// Accepted, not modelled.
-    pub readiness_probe: Option<IgnoredAny>,
+    /// Readiness: the pod is Ready `initialDelaySeconds` after its containers start.
+    pub readiness_probe: Option<ProbeDoc>,
     /// Accepted, not modelled.
     pub startup_probe: Option<IgnoredAny>,
     /// Accepted, not modelled.
@@ -700,7 +700,6 @@ impl ContainerDoc {
             ("envFrom", self.env_from.is_some()),
             ("volumeMounts", self.volume_mounts.is_some()),
             ("livenessProbe", self.liveness_probe.is_some()),
-            ("readinessProbe", self.readiness_probe.is_some()),
             ("startupProbe", self.startup_probe.is_some()),
             ("securityContext", self.security_context.is_some()),
             ("workingDir", self.working_dir.is_some()),
@@ -729,6 +728,33 @@ impl PodSpecDoc {
         .into_iter()
         .filter_map(|(name, present)| present.then_some(name))
     }
+}
+
+/// A container's `readinessProbe`: kubesim takes its first probe as succeeding, at
+/// `initialDelaySeconds`; the other fields are accepted and have no effect.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProbeDoc {
+    /// Seconds from the container's start to the first probe (default 0).
+    pub initial_delay_seconds: Option<i64>,
+    /// Accepted, not modelled (the first probe succeeds).
+    pub period_seconds: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub timeout_seconds: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub success_threshold: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub failure_threshold: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub termination_grace_period_seconds: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub http_get: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub tcp_socket: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub exec: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub grpc: Option<IgnoredAny>,
 }
 
 /// Container `resources`.
@@ -952,6 +978,20 @@ pub struct PodSimDoc {
     /// Usage as a fraction of requests, per resource (default 1: usage = requests).
     #[serde(default)]
     pub usage: BTreeMap<String, DistSpec<f64>>,
+    /// When the pods' containers crash (default never).
+    pub crash: Option<CrashDoc>,
+}
+
+/// `simulation.crash`: at least one of `timeToCrash` and `probability`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CrashDoc {
+    /// Running time from a container start to its crash, drawn at each start.
+    pub time_to_crash: Option<DistSpec<SimDuration>>,
+    /// Chance, 0 to 1, that a container start crashes `after` that long.
+    pub probability: Option<f64>,
+    /// With `probability`: how long after the start the crash comes (default 0s).
+    pub after: Option<DistSpec<SimDuration>>,
 }
 
 /// `simulation:` of a Job.
@@ -972,6 +1012,11 @@ pub struct JobSimDoc {
     pub request_choice: Option<Vec<WeightedRequestsDoc>>,
     /// Makes this entry a stream of Jobs arriving over time.
     pub arrivals: Option<ArrivalsDoc>,
+    /// When the pods' containers crash (default never).
+    pub crash: Option<CrashDoc>,
+    /// A pod saves its progress after every interval of running time (default never: a
+    /// failed pod's work item starts over).
+    pub checkpoint_interval: Option<SimDuration>,
 }
 
 /// One request vector of a `requestChoice`.

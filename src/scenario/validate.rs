@@ -759,6 +759,8 @@ fn deployment(
         usage: usage(cx, &spath, &sim.usage)?,
         startup_delay: startup_delay(cx, &spath, sim.startup_delay.as_ref())?,
         run_time: None,
+        crash: crash(cx, &spath, sim.crash.as_ref())?,
+        ready_delay: ready_delay(cx, &tpath, &d.spec.template.spec)?,
     })
 }
 
@@ -882,12 +884,15 @@ fn job(
             parallelism: parallelism as u32,
             backoff_limit: backoff_limit as u32,
             arrivals,
+            checkpoint: checkpoint(cx, &spath, sim.checkpoint_interval)?,
         },
         template: (templates.len() - 1) as u32,
         requests,
         usage: usage(cx, &spath, &sim.usage)?,
         startup_delay: startup_delay(cx, &spath, sim.startup_delay.as_ref())?,
         run_time: Some(run_time),
+        crash: crash(cx, &spath, sim.crash.as_ref())?,
+        ready_delay: ready_delay(cx, &tpath, &spec.template.spec)?,
     };
     // A work-queue Job (no completions) runs up to `parallelism` pods.
     let per_job = spec.completions.unwrap_or(parallelism) as f64;
@@ -1099,6 +1104,115 @@ fn startup_delay(cx: &Ctx, spath: &str, d: Option<&DistSpec<SimDuration>>) -> R<
         Some(d) => duration_dist(cx, &format!("{spath}.startupDelay"), d),
         None => Ok(Distribution::Constant(DEFAULT_STARTUP_DELAY_SECS)),
     }
+}
+
+/// `simulation.crash` of a Deployment or a Job.
+fn crash(cx: &Ctx, spath: &str, doc: Option<&CrashDoc>) -> R<Option<CrashModel>> {
+    let Some(doc) = doc else {
+        return Ok(None);
+    };
+    let path = format!("{spath}.crash");
+    if doc.time_to_crash.is_none() && doc.probability.is_none() {
+        return cx.err(
+            path,
+            "give `timeToCrash` (running time to a crash), `probability` (chance that a start \
+             crashes), or both",
+        );
+    }
+    let time_to_crash = match &doc.time_to_crash {
+        Some(d) => Some(duration_dist(cx, &format!("{path}.timeToCrash"), d)?),
+        None => None,
+    };
+    let early = match (doc.probability, &doc.after) {
+        (None, Some(_)) => {
+            return cx.err(
+                format!("{path}.after"),
+                "`after` is the delay of a `probability` crash: give `probability` too",
+            );
+        }
+        (None, None) => None,
+        (Some(p), after) => {
+            if !(0.0..=1.0).contains(&p) {
+                return cx.err(
+                    format!("{path}.probability"),
+                    format!("{p} is not a probability: use a number from 0 to 1"),
+                );
+            }
+            let after = match after {
+                Some(d) => duration_dist(cx, &format!("{path}.after"), d)?,
+                None => Distribution::Constant(0.0),
+            };
+            Some((p, after))
+        }
+    };
+    Ok(Some(CrashModel {
+        early,
+        time_to_crash,
+    }))
+}
+
+/// A Job's `simulation.checkpointInterval`.
+fn checkpoint(cx: &Ctx, spath: &str, interval: Option<SimDuration>) -> R<Option<Nanos>> {
+    match interval {
+        Some(SimDuration(0)) => cx.err(
+            format!("{spath}.checkpointInterval"),
+            "must be longer than 0s (leave it out for a Job that never saves its progress)",
+        ),
+        Some(SimDuration(ns)) if ns > MAX_DURATION_NANOS => cx.err(
+            format!("{spath}.checkpointInterval"),
+            "longer than the longest run (100 years)",
+        ),
+        other => Ok(other.map(|d| d.0)),
+    }
+}
+
+/// The delay from a container start to the pod's Ready: the largest `initialDelaySeconds`
+/// of the `readinessProbe`s of its containers and sidecars (each container is Ready at its
+/// first probe, the pod once all are).
+fn ready_delay(cx: &mut Ctx, tpath: &str, spec: &PodSpecDoc) -> R<Nanos> {
+    let mut delay = 0;
+    for (field, list) in [
+        ("containers", &spec.containers),
+        ("initContainers", &spec.init_containers),
+    ] {
+        for (i, c) in list.iter().enumerate() {
+            let Some(probe) = &c.readiness_probe else {
+                continue;
+            };
+            let path = format!("{tpath}.spec.{field}[{i}].readinessProbe");
+            if field == "initContainers" && c.restart_policy.is_none() {
+                return cx.err(
+                    path,
+                    "only containers and sidecars (init containers with `restartPolicy: Always`) \
+                     may have a readinessProbe",
+                );
+            }
+            for (f, present) in [
+                ("periodSeconds", probe.period_seconds.is_some()),
+                ("timeoutSeconds", probe.timeout_seconds.is_some()),
+                ("successThreshold", probe.success_threshold.is_some()),
+                ("failureThreshold", probe.failure_threshold.is_some()),
+                (
+                    "terminationGracePeriodSeconds",
+                    probe.termination_grace_period_seconds.is_some(),
+                ),
+            ] {
+                if present {
+                    cx.unmodelled("spec.template.spec.containers[].readinessProbe", f);
+                }
+            }
+            let secs = probe.initial_delay_seconds.unwrap_or(0);
+            let max = MAX_DURATION_NANOS / NANOS_PER_SEC;
+            if secs < 0 || secs as u64 > max {
+                return cx.err(
+                    format!("{path}.initialDelaySeconds"),
+                    format!("{secs} is out of range: use whole seconds from 0 to {max}"),
+                );
+            }
+            delay = delay.max(secs as u64 * NANOS_PER_SEC);
+        }
+    }
+    Ok(delay)
 }
 
 fn usage(
