@@ -944,3 +944,133 @@ fn event_count_larger_than_the_pool() {
     assert_field(&m, "events[0].count");
     assert_says(&m, &["between 1 and the pool's 2 nodes", "3"]);
 }
+
+// ---- Container crashes, readiness and checkpoints ----
+
+/// [`BASE`] with `lines` added to the Job's `simulation:` (at its indentation).
+fn with_job_simulation(lines: &str) -> String {
+    scenario_with(
+        "        runTime: {constant: 30s}\n",
+        &format!("        runTime: {{constant: 30s}}\n        {lines}\n"),
+    )
+}
+
+/// [`BASE`] with `lines` as the Deployment's `simulation:` map.
+fn with_deployment_simulation(map: &str) -> String {
+    scenario_with(
+        "                  requests: {cpu: 500m, memory: 512Mi}\n",
+        &format!(
+            "                  requests: {{cpu: 500m, memory: 512Mi}}\n      simulation: {map}\n"
+        ),
+    )
+}
+
+#[test]
+fn crash_probability_below_zero() {
+    let m = refused(with_job_simulation("crash: {probability: -0.1}"));
+    assert_field(&m, "workloads.jobs[0].simulation.crash.probability");
+    assert_says(&m, &["-0.1", "from 0 to 1"]);
+}
+
+#[test]
+fn crash_probability_above_one() {
+    let m = refused(with_deployment_simulation("{crash: {probability: 1.5}}"));
+    assert_field(&m, "workloads.deployments[0].simulation.crash.probability");
+    assert_says(&m, &["1.5", "from 0 to 1"]);
+}
+
+#[test]
+fn crash_probability_that_is_not_a_number() {
+    let text = with_job_simulation("crash: {probability: often}");
+    let m = refused(&text);
+    assert_at(&m, position_of(&text, "often"));
+    assert_says(&m, &["often", "expected a number"]);
+}
+
+#[test]
+fn crash_with_neither_time_nor_probability() {
+    let m = refused(with_deployment_simulation("{crash: {}}"));
+    assert_field(&m, "workloads.deployments[0].simulation.crash");
+    assert_says(&m, &["timeToCrash", "probability"]);
+}
+
+#[test]
+fn crash_after_without_probability() {
+    let m = refused(with_job_simulation("crash: {timeToCrash: 1m, after: 5s}"));
+    assert_field(&m, "workloads.jobs[0].simulation.crash.after");
+    assert_says(&m, &["give `probability` too"]);
+}
+
+#[test]
+fn crash_with_a_negative_time_to_crash() {
+    let m = refused(with_job_simulation(
+        "crash: {timeToCrash: {uniform: {min: -5s, max: 10s}}}",
+    ));
+    assert_says(&m, &["-5s"]);
+}
+
+#[test]
+fn crash_with_an_unknown_key() {
+    let text = with_job_simulation("crash: {timeToCrsh: 1m}");
+    let m = refused(&text);
+    assert_says(
+        &m,
+        &["unknown field `timeToCrsh`", "did you mean `timeToCrash`"],
+    );
+}
+
+#[test]
+fn crash_on_a_container_is_not_a_kubernetes_field() {
+    // Crash behaviour is simulation-only: it belongs under `simulation:`, not in the pod.
+    let text = scenario_with(
+        "- name: app\n",
+        "- name: app\n                crash: {probability: 0.5}\n",
+    );
+    let m = refused(&text);
+    assert_at(&m, position_of(&text, "crash:"));
+    assert_says(&m, &["unknown field `crash`"]);
+}
+
+#[test]
+fn checkpoint_interval_zero() {
+    let m = refused(with_job_simulation("checkpointInterval: 0s"));
+    assert_field(&m, "workloads.jobs[0].simulation.checkpointInterval");
+    assert_says(&m, &["longer than 0s"]);
+}
+
+#[test]
+fn checkpoint_interval_on_a_deployment() {
+    let m = refused(with_deployment_simulation("{checkpointInterval: 30s}"));
+    assert_field(&m, "workloads.deployments[0].simulation.checkpointInterval");
+    assert_says(&m, &["Job", "no work to save"]);
+}
+
+#[test]
+fn readiness_initial_delay_below_zero() {
+    let text = scenario_with(
+        "- name: app\n",
+        "- name: app\n                readinessProbe: {initialDelaySeconds: -3}\n",
+    );
+    let m = refused(&text);
+    assert_field(
+        &m,
+        "workloads.deployments[0].spec.template.spec.containers[0].readinessProbe.initialDelaySeconds",
+    );
+    assert_says(&m, &["-3", "from 0"]);
+}
+
+#[test]
+fn readiness_probe_with_an_unknown_key() {
+    let text = scenario_with(
+        "- name: app\n",
+        "- name: app\n                readinessProbe: {initialDelaySecond: 3}\n",
+    );
+    let m = refused(&text);
+    assert_says(
+        &m,
+        &[
+            "unknown field `initialDelaySecond`",
+            "did you mean `initialDelaySeconds`",
+        ],
+    );
+}

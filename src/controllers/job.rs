@@ -263,7 +263,7 @@ impl JobController {
         if job.done {
             return Ok(());
         }
-        job.active -= 1;
+        job.active = job.active.saturating_sub(1);
         self.retry(ctx, id, pod);
         self.pod_failed(ctx, id)
     }

@@ -980,6 +980,8 @@ pub struct PodSimDoc {
     pub usage: BTreeMap<String, DistSpec<f64>>,
     /// When the pods' containers crash (default never).
     pub crash: Option<CrashDoc>,
+    /// Refused with a message: checkpoints are a Job setting.
+    pub checkpoint_interval: Option<IgnoredAny>,
 }
 
 /// `simulation.crash`: at least one of `timeToCrash` and `probability`.

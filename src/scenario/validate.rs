@@ -746,6 +746,13 @@ fn deployment(
     templates.push(template);
     let sim = &d.simulation;
     let spath = format!("{path}.simulation");
+    if sim.checkpoint_interval.is_some() {
+        return cx.err(
+            format!("{spath}.checkpointInterval"),
+            "checkpoints save a Job pod's progress; a Deployment's pods have no work to save \
+             (move it to a Job's `simulation:`, or remove it)",
+        );
+    }
     Ok(Workload {
         name: d.metadata.name.clone(),
         kind: WorkloadKind::Deployment {
