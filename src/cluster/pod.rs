@@ -137,6 +137,9 @@ pub enum PodReason {
     Preempted,
     /// Evicted through the eviction API (a drain).
     Evicted,
+    /// Deleted by the taint manager: its node's NoExecute taint was not tolerated, or no
+    /// longer (`tolerationSeconds` ran out).
+    DeletionByTaintManager,
 }
 
 impl PodReason {
@@ -153,6 +156,7 @@ impl PodReason {
             PodReason::JobFailed => "BackoffLimitExceeded".into(),
             PodReason::Preempted => "PreemptionByScheduler".into(),
             PodReason::Evicted => "Evicted".into(),
+            PodReason::DeletionByTaintManager => "DeletionByTaintManager".into(),
         }
     }
 }

@@ -5,6 +5,8 @@
 pub mod actions;
 pub mod job;
 pub mod kubelet;
+pub mod node_faults;
+pub mod node_lifecycle;
 pub mod replicaset;
 
 use crate::cluster::ClusterState;
