@@ -69,6 +69,8 @@ pub struct ClusterState {
     pub used_total: Resources,
     /// Ready nodes.
     pub nodes_ready: u32,
+    /// Nodes whose machine is up.
+    pub nodes_up: u32,
     /// Nodes with at least one pod.
     pub nodes_in_use: u32,
     /// Bound pods per node and topology domain, for the topology plugins.
@@ -101,6 +103,7 @@ impl ClusterState {
     pub fn add_node(&mut self, spec: node::NodeSpec) -> NodeId {
         self.allocatable_total += spec.allocatable;
         self.nodes_ready += 1;
+        self.nodes_up += 1;
         let id = self.nodes.add(spec);
         self.sync_topology();
         id
@@ -336,7 +339,8 @@ impl ClusterState {
     /// Checks the model's invariants by recounting from scratch: every pod in exactly one
     /// phase and the phase counts adding up to the pods created; each node's accounted
     /// requests equal to the sum over its pods and within its allocatable and pod capacity;
-    /// no pod on a node that is not Ready; the running totals equal to their recounts; the
+    /// no Running pod on a node that is down, and every node that is up Ready; the running
+    /// totals equal to their recounts; the
     /// topology index equal to a recount from the pods.
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut phases = [0u64; 6];
@@ -365,11 +369,10 @@ impl ClusterState {
                 if p.phase == PodPhase::Running {
                     used[n.index()] += p.usage;
                 }
-                if !self.nodes.ready[n.index()] {
+                if p.phase == PodPhase::Running && !self.nodes.up[n.index()] {
                     return Err(format!(
-                        "pod {} is {:?} on node {} which is not Ready",
+                        "pod {} is Running on node {} which is down",
                         self.pod_name(PodId(i as u32)),
-                        p.phase,
                         self.nodes.name[n.index()]
                     ));
                 }
@@ -458,6 +461,11 @@ impl ClusterState {
             requested_total += requested[i];
         }
         let ready = self.nodes.ready.iter().filter(|&&r| r).count() as u32;
+        let up = self.nodes.up.iter().filter(|&&u| u).count() as u32;
+        // Ready is the controller's view of a node: a node that is up again is Ready at once.
+        if let Some(i) = (0..self.nodes.len()).find(|&i| self.nodes.up[i] && !self.nodes.ready[i]) {
+            return Err(format!("node {} is up but not Ready", self.nodes.name[i]));
+        }
         let in_use = counts.iter().filter(|&&c| c > 0).count() as u32;
         let mut allocatable_total = Resources::ZERO;
         for (a, _) in self
@@ -473,6 +481,7 @@ impl ClusterState {
             || used_total != self.used_total
             || allocatable_total != self.allocatable_total
             || ready != self.nodes_ready
+            || up != self.nodes_up
             || in_use != self.nodes_in_use
             || self.nodes.unschedulable.iter().filter(|&&u| u).count() as u32 != self.nodes.cordoned
         {
@@ -572,9 +581,19 @@ mod tests {
                     port: 80,
                 })
             }),
-            ("pod on a node that is not Ready", |c| {
-                c.nodes.ready[0] = false
+            ("Running pod on a node that is down", |c| {
+                c.nodes.up[0] = false;
+                c.nodes.ready[0] = false;
+                c.nodes_up -= 1;
+                c.nodes_ready -= 1;
+                c.allocatable_total -= c.nodes.allocatable[0];
             }),
+            ("node up but not Ready", |c| {
+                c.nodes.ready[0] = false;
+                c.nodes_ready -= 1;
+                c.allocatable_total -= c.nodes.allocatable[0];
+            }),
+            ("nodes up", |c| c.nodes_up += 1),
             ("over-commit", |c| {
                 c.pods[0].requests.0[CPU] = 5000;
                 c.nodes.requested[0].0[CPU] = 5000;

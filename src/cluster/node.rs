@@ -66,6 +66,9 @@ pub struct NodeTable {
     pub pod_count: Vec<u32>,
     /// Whether the node is Ready and accepts pods.
     pub ready: Vec<bool>,
+    /// Whether the machine is up (its kubelet runs). A node that fails stays Ready until
+    /// the node lifecycle controller notices the silence.
+    pub up: Vec<bool>,
     /// Labels, sorted by key.
     pub labels: Vec<Vec<(String, String)>>,
     /// Taints.
@@ -125,6 +128,7 @@ impl NodeTable {
         self.max_pods.push(spec.max_pods);
         self.pod_count.push(0);
         self.ready.push(true);
+        self.up.push(true);
         self.labels.push(spec.labels);
         self.any_taints |= !spec.taints.is_empty();
         self.taints.push(spec.taints);

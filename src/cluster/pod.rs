@@ -138,6 +138,9 @@ pub enum PodReason {
     Evicted,
     /// Its container crashed and its `restartPolicy` is `Never`.
     Error,
+    /// Deleted by the taint manager: its node's NoExecute taint was not tolerated, or no
+    /// longer (`tolerationSeconds` ran out).
+    DeletionByTaintManager,
 }
 
 impl PodReason {
@@ -155,6 +158,7 @@ impl PodReason {
             PodReason::Preempted => "PreemptionByScheduler".into(),
             PodReason::Evicted => "Evicted".into(),
             PodReason::Error => "Error".into(),
+            PodReason::DeletionByTaintManager => "DeletionByTaintManager".into(),
         }
     }
 }

@@ -67,6 +67,11 @@ pub fn bind(ctx: &mut Ctx, pod: PodId, node: NodeId) -> io::Result<()> {
         .pod_bound(created, ctx.now - created, ctx.cluster.nodes_in_use);
     ctx.rec
         .pod_event(ctx.now, "pod_bound", ctx.cluster, pod, "")?;
+    if !ctx.cluster.nodes.up[node.index()] {
+        // Nobody runs it until the node is repaired (the scheduler may still bind to a
+        // node that failed before the node lifecycle controller noticed).
+        return super::node_lifecycle::bound_to_down_node(ctx, pod, node);
+    }
     ctx.queue.push(
         ctx.now.saturating_add(delay),
         Event::PodStarted { pod, generation },

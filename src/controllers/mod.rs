@@ -8,6 +8,8 @@ pub mod crash;
 pub mod crash_backoff;
 pub mod job;
 pub mod kubelet;
+pub mod node_faults;
+pub mod node_lifecycle;
 pub mod replicaset;
 
 use crate::cluster::ClusterState;

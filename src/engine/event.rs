@@ -1,6 +1,6 @@
 //! The events the loop dispatches: small, `Copy`, ids and numbers only (DESIGN §9).
 
-use crate::cluster::ids::{JobId, PodId, PoolId, WorkloadId};
+use crate::cluster::ids::{JobId, NodeId, PodId, PoolId, WorkloadId};
 
 /// Something that happens at one instant of simulated time.
 ///
@@ -85,6 +85,34 @@ pub enum Event {
     Action {
         /// Its index in `Scenario::actions`.
         index: u32,
+    },
+    /// A node's machine fails (its pool's `timeToFailure` ran out).
+    NodeFailure {
+        /// The node.
+        node: NodeId,
+        /// The node's up/down epoch when this was scheduled.
+        epoch: u32,
+    },
+    /// A failed node's machine is repaired.
+    NodeRepair {
+        /// The node.
+        node: NodeId,
+        /// The node's up/down epoch when this was scheduled.
+        epoch: u32,
+    },
+    /// A node monitor tick at which a silent node's grace period has run out.
+    NodeMonitor,
+    /// A zone's NoExecute tainter may take the next node off its queue.
+    TaintPass {
+        /// Zone index (the zone count stands for nodes without a zone).
+        zone: u16,
+    },
+    /// A pod's toleration of its node's NoExecute taints runs out.
+    TaintEviction {
+        /// The pod.
+        pod: PodId,
+        /// The pod's generation when this was scheduled.
+        generation: u32,
     },
 }
 

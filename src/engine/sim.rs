@@ -8,6 +8,8 @@ use crate::cluster::ids::{NodeId, PodId, PoolId, WorkloadId};
 use crate::cluster::pod::{PodPhase, PodReason};
 use crate::cluster::{ClusterState, OwnerKind};
 use crate::controllers::job::JobController;
+use crate::controllers::node_faults::NodeFaults;
+use crate::controllers::node_lifecycle::{self, NodeLifecycle};
 use crate::controllers::replicaset::ReplicaSet;
 use crate::controllers::{Ctx, Inbox, OwnerNotice, actions, crash, kubelet};
 use crate::error::Error;
@@ -48,6 +50,8 @@ pub struct Simulation<'s> {
     scheduler: Scheduler,
     replicasets: Vec<Option<ReplicaSet>>,
     jobs: JobController,
+    faults: NodeFaults,
+    lifecycle: NodeLifecycle,
     rec: Recorder,
     inbox: Inbox,
     cycle_pending: bool,
@@ -114,6 +118,23 @@ impl<'s> Simulation<'s> {
         for (i, a) in scenario.actions.iter().enumerate() {
             queue.push(a.at, Event::Action { index: i as u32 });
         }
+        let mut rec = rec;
+        let mut inbox = Inbox::default();
+        let mut faults = NodeFaults::default();
+        let mut lifecycle = NodeLifecycle::new(scenario.zones.len(), &scenario.node_lifecycle);
+        {
+            let initial: Vec<NodeId> = cluster.nodes.ids().collect();
+            let mut ctx = Ctx {
+                now: 0,
+                scenario,
+                cluster: &mut cluster,
+                queue: &mut queue,
+                rec: &mut rec,
+                inbox: &mut inbox,
+            };
+            faults.nodes_added(&mut ctx, &initial);
+            lifecycle.nodes_added(&mut ctx, &initial)?;
+        }
         Ok(Simulation {
             scenario,
             now: 0,
@@ -122,8 +143,10 @@ impl<'s> Simulation<'s> {
             scheduler,
             replicasets,
             jobs: JobController::new(scenario.seed, &scenario.workloads),
+            faults,
+            lifecycle,
             rec,
-            inbox: Inbox::default(),
+            inbox,
             cycle_pending: false,
             wake_at: None,
             events: 0,
@@ -264,12 +287,14 @@ impl<'s> Simulation<'s> {
             },
             Event::JobArrival { workload } => self.jobs.arrive(&mut ctx, workload),
             Event::PoolAdded { pool } => {
-                for n in add_pool(ctx.cluster, self.scenario, pool.index()) {
+                let added = add_pool(ctx.cluster, self.scenario, pool.index());
+                for n in &added {
                     let name = &ctx.cluster.nodes.name[n.index()];
                     ctx.rec.object_event(ctx.now, "node_added", name, "")?;
                 }
+                self.faults.nodes_added(&mut ctx, &added);
                 ctx.inbox.nodes_added = true;
-                Ok(())
+                self.lifecycle.nodes_added(&mut ctx, &added)
             }
             Event::ScheduleCycle => {
                 self.cycle_pending = false;
@@ -359,11 +384,94 @@ impl<'s> Simulation<'s> {
                 match &self.scenario.actions[i].action {
                     Action::Cordon(t) => actions::cordon(&mut ctx, i, t, true),
                     Action::Uncordon(t) => actions::cordon(&mut ctx, i, t, false),
+                    Action::NodeFailure {
+                        targets,
+                        repair_after,
+                    } => {
+                        let nodes =
+                            actions::pick(&ctx, i, targets, |n| ctx.cluster.nodes.up[n.index()]);
+                        for n in nodes {
+                            Self::fail_node(
+                                &mut self.faults,
+                                &mut self.lifecycle,
+                                &mut ctx,
+                                n,
+                                *repair_after,
+                                "node_failure event",
+                            )?;
+                        }
+                        Ok(())
+                    }
+                    Action::ZoneOutage { zone, duration } => {
+                        let detail =
+                            format!("zone_outage of {}", self.scenario.zones[usize::from(*zone)]);
+                        let nodes: Vec<NodeId> = ctx
+                            .cluster
+                            .nodes
+                            .ids()
+                            .filter(|n| ctx.cluster.nodes.zone[n.index()] == *zone)
+                            .collect();
+                        for n in nodes {
+                            Self::fail_node(
+                                &mut self.faults,
+                                &mut self.lifecycle,
+                                &mut ctx,
+                                n,
+                                Some(*duration),
+                                &detail,
+                            )?;
+                        }
+                        Ok(())
+                    }
                 }
+            }
+            Event::NodeFailure { node, epoch } => {
+                if self.faults.current(node, epoch) {
+                    Self::fail_node(
+                        &mut self.faults,
+                        &mut self.lifecycle,
+                        &mut ctx,
+                        node,
+                        None,
+                        "timeToFailure",
+                    )?;
+                }
+                Ok(())
+            }
+            Event::NodeRepair { node, epoch } => {
+                if self.faults.current(node, epoch) {
+                    self.faults.repair(&mut ctx, node)?;
+                    self.lifecycle.node_repaired(&mut ctx, node)?;
+                }
+                Ok(())
+            }
+            Event::NodeMonitor => self.lifecycle.monitor(&mut ctx),
+            Event::TaintPass { zone } => self.lifecycle.pass_due(&mut ctx, zone),
+            Event::TaintEviction { pod, generation } => {
+                if kubelet::current(&ctx, pod, generation) {
+                    node_lifecycle::evict(&mut ctx, pod)?;
+                }
+                Ok(())
             }
         };
         handled?;
         notify_owners(&mut ctx, &mut self.replicasets, &mut self.jobs)
+    }
+
+    /// Node `n`'s machine fails (if it is up) and the node lifecycle controller starts
+    /// waiting for its heartbeat.
+    fn fail_node(
+        faults: &mut NodeFaults,
+        lifecycle: &mut NodeLifecycle,
+        ctx: &mut Ctx,
+        n: NodeId,
+        repair_after: Option<Nanos>,
+        cause: &str,
+    ) -> io::Result<()> {
+        if faults.fail(ctx, n, repair_after, cause)? {
+            lifecycle.node_failed(ctx, n);
+        }
+        Ok(())
     }
 
     /// Hands the scheduler what the event changed and starts a cycle if pods wait.

@@ -173,6 +173,16 @@ pub fn summary(
     let stranded = rec.stranded.means();
     put("stranded_cpu_mean", ratio(stranded.map(|s| s.0)));
     put("stranded_memory_mean", ratio(stranded.map(|s| s.1)));
+    let ig = &rec.integrals;
+    put(
+        "node_availability",
+        ratio((ig.nodes > 0).then(|| ig.nodes_up as f64 / ig.nodes as f64)),
+    );
+    put("node_failures", rec.node_failures.to_string());
+    put(
+        "pods_evicted_by_taint",
+        rec.pods_evicted_by_taint.to_string(),
+    );
     for (i, w) in scenario.workloads.iter().enumerate() {
         let t = &rec.workloads[i];
         let n = &w.name;

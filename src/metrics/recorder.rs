@@ -71,6 +71,10 @@ pub struct Integrals {
     pub nodes_in_use: i128,
     /// ∫ pending pods dt.
     pub pending: i128,
+    /// ∫ nodes up dt.
+    pub nodes_up: i128,
+    /// ∫ nodes in the cluster dt.
+    pub nodes: i128,
     /// Length of the window integrated so far, ns.
     pub span: i128,
 }
@@ -98,6 +102,10 @@ pub struct Recorder {
     pub pods_unschedulable: u64,
     /// Pods evicted by preemption.
     pub pods_preempted: u64,
+    /// Node machines that failed.
+    pub node_failures: u64,
+    /// Pods deleted by the taint manager.
+    pub pods_evicted_by_taint: u64,
     /// Jobs created / completed / failed over the run.
     pub jobs: [u64; 3],
     /// Most nodes in use at once.
@@ -159,6 +167,7 @@ impl Recorder {
             "pending_max_s",
             "stranded_cpu_cores",
             "stranded_memory_bytes",
+            "nodes_up",
         ] {
             header.push(h.to_string());
         }
@@ -178,6 +187,8 @@ impl Recorder {
             pods_scheduled: 0,
             pods_unschedulable: 0,
             pods_preempted: 0,
+            node_failures: 0,
+            pods_evicted_by_taint: 0,
             jobs: [0; 3],
             peak_nodes_in_use: 0,
             stranded: Stranded::default(),
@@ -219,6 +230,8 @@ impl Recorder {
             }
             ig.nodes_in_use += i128::from(cluster.nodes_in_use) * dt;
             ig.pending += i128::from(cluster.count(PodPhase::Pending)) * dt;
+            ig.nodes_up += i128::from(cluster.nodes_up) * dt;
+            ig.nodes += cluster.nodes.len() as i128 * dt;
             ig.span += dt;
         }
         self.last_t = self.last_t.max(t);
@@ -267,6 +280,7 @@ impl Recorder {
         let stranded = self.stranded.sample(cluster, t >= self.warmup);
         row.push(amount(CPU, stranded.cpu));
         row.push(amount(MEMORY, stranded.memory));
+        row.push(cluster.nodes_up.to_string());
         self.current = Interval::default();
         self.timeseries.write_record(&row).map_err(io::Error::from)
     }

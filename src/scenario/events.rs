@@ -17,6 +17,8 @@ pub(super) struct EventRefs<'a> {
     pub pools: &'a [Pool],
     /// End of the run, if any.
     pub duration: Option<Nanos>,
+    /// Zone names.
+    pub zones: &'a [String],
 }
 
 /// Checks `events:` and resolves what each entry names.
@@ -34,6 +36,14 @@ pub(super) fn events(cx: &Ctx, list: &[ScenarioEventDoc], refs: &EventRefs) -> R
                 ScenarioEventDoc::Uncordon(n) => (
                     n.at.as_nanos(),
                     Action::Uncordon(targets(cx, &path, n, refs)?),
+                ),
+                ScenarioEventDoc::NodeFailure(f) => (
+                    f.at.as_nanos(),
+                    super::failures::node_failure(cx, &path, f, refs)?,
+                ),
+                ScenarioEventDoc::ZoneOutage(z) => (
+                    z.at.as_nanos(),
+                    super::failures::zone_outage(cx, &path, z, refs)?,
                 ),
             };
             check_time(cx, &path, at, refs)?;

@@ -33,3 +33,6 @@ pub const MAX_USAGE_FRACTION: f64 = 16.0;
 /// Largest total allocatable of any resource over the whole cluster, 2^58 base units, so
 /// that cluster-wide sums of requests and of usage (at most 16 × requests) fit in 64 bits.
 pub const MAX_CLUSTER_AMOUNT: i64 = 1 << 58;
+/// Most node failures a scenario's pools may be expected to cause (nodes × duration /
+/// mean cycle), so that a typo such as `timeToFailure: 1s` on a large pool is refused.
+pub const MAX_NODE_FAILURES: f64 = 10_000_000.0;

@@ -5,6 +5,7 @@
 
 pub mod dist;
 mod events;
+mod failures;
 pub mod limits;
 pub mod model;
 mod scheduling;

@@ -42,6 +42,40 @@ pub struct Scenario {
     pub warnings: Vec<String>,
     /// Scheduled events, in the order the scenario lists them.
     pub actions: Vec<TimedAction>,
+    /// The node lifecycle controller's settings.
+    pub node_lifecycle: NodeLifecycleConfig,
+}
+
+/// kube-controller-manager's node lifecycle flags (v1.35 defaults in `Default`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeLifecycleConfig {
+    /// `--node-monitor-grace-period`: silence after which a node turns Ready=Unknown.
+    pub grace_period: Nanos,
+    /// `--node-monitor-period`: how often the controller looks at nodes.
+    pub monitor_period: Nanos,
+    /// `--node-eviction-rate`: NoExecute taints per second per healthy zone.
+    pub eviction_rate: f64,
+    /// `--secondary-node-eviction-rate`: the rate in an unhealthy large zone.
+    pub secondary_eviction_rate: f64,
+    /// `--unhealthy-zone-threshold`: fraction of not-Ready nodes that makes a zone unhealthy.
+    pub unhealthy_zone_threshold: f64,
+    /// `--large-cluster-size-threshold`: zones above this many nodes keep tainting when
+    /// unhealthy (at the secondary rate).
+    pub large_cluster_size_threshold: u32,
+}
+
+impl Default for NodeLifecycleConfig {
+    fn default() -> Self {
+        use crate::engine::time::NANOS_PER_SEC;
+        NodeLifecycleConfig {
+            grace_period: 50 * NANOS_PER_SEC,
+            monitor_period: 5 * NANOS_PER_SEC,
+            eviction_rate: 0.1,
+            secondary_eviction_rate: 0.01,
+            unhealthy_zone_threshold: 0.55,
+            large_cluster_size_threshold: 50,
+        }
+    }
 }
 
 /// One entry of the scenario's `events:`.
@@ -60,6 +94,20 @@ pub enum Action {
     Cordon(NodeTargets),
     /// Uncordon nodes.
     Uncordon(NodeTargets),
+    /// Nodes fail; with `repair_after` they come back that long after.
+    NodeFailure {
+        /// The nodes.
+        targets: NodeTargets,
+        /// Time to repair; `None`: the pool's `timeToRepair`, or never.
+        repair_after: Option<Nanos>,
+    },
+    /// Every node of a zone fails, and is repaired `duration` later.
+    ZoneOutage {
+        /// Zone index (as in `Scenario::zones`).
+        zone: u16,
+        /// How long the outage lasts.
+        duration: Nanos,
+    },
 }
 
 /// The nodes an event acts on.
@@ -90,6 +138,18 @@ pub struct Pool {
     pub first_node: usize,
     /// How many nodes it has.
     pub count: usize,
+    /// Random failures of its nodes, if any.
+    pub failures: Option<PoolFailures>,
+}
+
+/// How a pool's nodes fail and come back: each node alternates between up periods drawn
+/// from `time_to_failure` and down periods drawn from `time_to_repair` (seconds).
+#[derive(Clone, Debug)]
+pub struct PoolFailures {
+    /// Up time before a failure.
+    pub time_to_failure: Distribution,
+    /// Down time before the repair.
+    pub time_to_repair: Distribution,
 }
 
 /// What kind of workload, with its kind's settings.

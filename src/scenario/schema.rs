@@ -40,6 +40,26 @@ pub struct ScenarioDoc {
     /// Things that happen at given times: node failures, drains, rollouts, …
     #[serde(default)]
     pub events: Vec<ScenarioEventDoc>,
+    /// kube-controller-manager's node lifecycle settings.
+    pub node_lifecycle: Option<NodeLifecycleDoc>,
+}
+
+/// `nodeLifecycle`: the node lifecycle controller's flags, camelCased.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeLifecycleDoc {
+    /// `--node-monitor-grace-period` (default 50s).
+    pub node_monitor_grace_period: Option<SimDuration>,
+    /// `--node-monitor-period` (default 5s).
+    pub node_monitor_period: Option<SimDuration>,
+    /// `--node-eviction-rate`, nodes per second per zone (default 0.1).
+    pub node_eviction_rate: Option<f64>,
+    /// `--secondary-node-eviction-rate` (default 0.01).
+    pub secondary_node_eviction_rate: Option<f64>,
+    /// `--unhealthy-zone-threshold` (default 0.55).
+    pub unhealthy_zone_threshold: Option<f64>,
+    /// `--large-cluster-size-threshold` (default 50).
+    pub large_cluster_size_threshold: Option<i64>,
 }
 
 /// One scheduled event of `events:`, chosen by its `type`.
@@ -50,6 +70,51 @@ pub enum ScenarioEventDoc {
     Cordon(NodesEventDoc),
     /// Marks nodes schedulable again (`kubectl uncordon`).
     Uncordon(NodesEventDoc),
+    /// Nodes fail (stop heartbeating).
+    NodeFailure(NodeFailureEventDoc),
+    /// Every node of a zone fails for a while.
+    ZoneOutage(ZoneOutageEventDoc),
+}
+
+/// A `node_failure` event: named nodes, or nodes of a pool, fail.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeFailureEventDoc {
+    /// When it happens.
+    pub at: SimDuration,
+    /// Node names.
+    #[serde(default)]
+    pub nodes: Vec<String>,
+    /// A pool whose nodes fail (instead of `nodes`).
+    pub pool: Option<String>,
+    /// How many of the pool's nodes, picked at random among those up (default all).
+    pub count: Option<u64>,
+    /// When the nodes come back (default: the pool's `failures.timeToRepair`, else never).
+    pub repair_after: Option<SimDuration>,
+}
+
+impl NodeFailureEventDoc {
+    /// The node-picking part, shaped as the other node events have it.
+    pub fn targets(&self) -> NodesEventDoc {
+        NodesEventDoc {
+            at: self.at,
+            nodes: self.nodes.clone(),
+            pool: self.pool.clone(),
+            count: self.count,
+        }
+    }
+}
+
+/// A `zone_outage` event.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ZoneOutageEventDoc {
+    /// When it starts.
+    pub at: SimDuration,
+    /// The zone (`topology.kubernetes.io/zone` value).
+    pub zone: String,
+    /// How long its nodes stay down.
+    pub duration: SimDuration,
 }
 
 impl ScenarioEventDoc {
@@ -58,6 +123,8 @@ impl ScenarioEventDoc {
         match self {
             ScenarioEventDoc::Cordon(_) => "cordon",
             ScenarioEventDoc::Uncordon(_) => "uncordon",
+            ScenarioEventDoc::NodeFailure(_) => "node_failure",
+            ScenarioEventDoc::ZoneOutage(_) => "zone_outage",
         }
     }
 }
@@ -134,6 +201,18 @@ pub struct NodePoolDoc {
     pub price_per_hour: Option<f64>,
     /// When the pool's nodes join the cluster (default 0s: from the start).
     pub added_at: Option<SimDuration>,
+    /// Random failures of each node (simulation-only).
+    pub failures: Option<FailuresDoc>,
+}
+
+/// A pool's `failures`: each node alternates between up and down.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FailuresDoc {
+    /// Time from a node joining or being repaired to its next failure (MTBF's law).
+    pub time_to_failure: Option<DistSpec<SimDuration>>,
+    /// Time from a failure to the repair (MTTR's law).
+    pub time_to_repair: Option<DistSpec<SimDuration>>,
 }
 
 /// A node taint.
@@ -783,8 +862,9 @@ pub struct TolerationDoc {
     pub value: String,
     /// Effect to match (all if absent).
     pub effect: Option<EffectDoc>,
-    /// Accepted, not modelled yet (NoExecute eviction arrives with node failures).
-    pub toleration_seconds: Option<IgnoredAny>,
+    /// How long the pod stays on a node after a matching NoExecute taint lands (NoExecute
+    /// tolerations only; absent: forever; 0 or negative: evicted at once).
+    pub toleration_seconds: Option<i64>,
 }
 
 /// Toleration operator.

@@ -194,8 +194,11 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
             nodes: &nodes,
             pools: &pools,
             duration,
+            zones: &zones,
         },
     )?;
+    super::failures::check_expected_failures(&cx, &pools, duration)?;
+    let node_lifecycle = super::failures::node_lifecycle(&cx, doc.node_lifecycle.as_ref())?;
     Ok(Scenario {
         name: doc.metadata.name,
         file_sha256: sha,
@@ -213,6 +216,7 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         workloads,
         warnings: cx.warnings.into_iter().collect(),
         actions,
+        node_lifecycle,
     })
 }
 
@@ -556,12 +560,17 @@ fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<Str
                 "must be at most 100 years (876000h)",
             );
         }
+        let failures = match &p.failures {
+            Some(f) => Some(super::failures::pool_failures(cx, &path, f)?),
+            None => None,
+        };
         pools.push(Pool {
             name: p.name.clone(),
             price_per_hour: p.price_per_hour,
             added_at,
             first_node: nodes.len() - p.count as usize,
             count: p.count as usize,
+            failures,
         });
     }
     let mut total = [0i64; crate::cluster::resources::MAX_RESOURCES];
@@ -1101,7 +1110,7 @@ fn csv_times(cx: &Ctx, path: &str, file: &str, column: &str) -> R<Vec<Nanos>> {
     Ok(times)
 }
 
-fn duration_dist(cx: &Ctx, path: &str, d: &DistSpec<SimDuration>) -> R<Distribution> {
+pub(super) fn duration_dist(cx: &Ctx, path: &str, d: &DistSpec<SimDuration>) -> R<Distribution> {
     d.to_distribution(|v| v.as_secs_f64())
         .or_else(|m| cx.err(path, m))
 }
@@ -1484,16 +1493,24 @@ fn template(
                 "must be `Exists` when the key is empty",
             );
         }
-        if t.toleration_seconds.is_some() {
-            cx.unmodelled("spec.template.spec.tolerations[]", "tolerationSeconds");
+        if t.toleration_seconds.is_some() && !matches!(t.effect, Some(EffectDoc::NoExecute)) {
+            return cx.err(
+                format!("{tp}.tolerationSeconds"),
+                "only a toleration with `effect: NoExecute` may set tolerationSeconds",
+            );
         }
         tolerations.push(Toleration {
             key: t.key.clone(),
             operator,
             value: t.value.clone(),
             effect: t.effect.map(effect),
+            // Kubernetes treats zero and negative values as "evict at once".
+            toleration_time: t
+                .toleration_seconds
+                .map(|s| (s.max(0) as u64).saturating_mul(NANOS_PER_SEC)),
         });
     }
+    crate::cluster::taints::add_default_tolerations(&mut tolerations);
     let restart_policy = match spec.restart_policy {
         None => default_restart,
         Some(RestartPolicyDoc::Always) => RestartPolicy::Always,

@@ -66,6 +66,7 @@ mod tests {
                 operator: TolerationOperator::Exists,
                 value: String::new(),
                 effect: None,
+                toleration_time: None,
             }],
             ..template(0)
         });

@@ -115,6 +115,7 @@ mod tests {
             operator: TolerationOperator::Equal,
             value: value.into(),
             effect,
+            toleration_time: None,
         }
     }
 

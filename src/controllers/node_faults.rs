@@ -1,0 +1,163 @@
+//! The machines under the nodes: they fail and are repaired, at times a pool's `failures`
+//! draws or the scenario's `node_failure` and `zone_outage` events give. A failed node's
+//! kubelet is gone: its running containers stop and nothing starts there until the repair,
+//! when the pods still bound to it start again in place.
+
+use super::{Ctx, OwnerNotice};
+use crate::cluster::ids::NodeId;
+use crate::cluster::pod::PodPhase;
+use crate::engine::event::Event;
+use crate::engine::rng::StreamKey;
+use crate::engine::time::{Nanos, secs_to_nanos};
+use crate::scenario::model::PoolFailures;
+use std::io;
+
+/// Each node's place in its up/down alternation.
+#[derive(Debug, Default)]
+pub struct NodeFaults {
+    /// Up/down transitions so far: failure and repair events carry it and are dropped
+    /// when it changed, so a scheduled failure cannot start a second failure process.
+    epoch: Vec<u32>,
+    /// Up periods begun so far: the k-th up period and the down period after it draw
+    /// from `rng_at(k)` of the node's stream, whatever else happens in the cluster.
+    cycle: Vec<u32>,
+    /// The node's stream, `faults/node/<node name>`.
+    key: Vec<StreamKey>,
+}
+
+impl NodeFaults {
+    /// Starts the failure process of nodes that just joined the cluster.
+    pub fn nodes_added(&mut self, ctx: &mut Ctx, nodes: &[NodeId]) {
+        for &n in nodes {
+            debug_assert_eq!(n.index(), self.key.len());
+            let name = &ctx.cluster.nodes.name[n.index()];
+            self.key.push(StreamKey::new(
+                ctx.scenario.seed,
+                &format!("faults/node/{name}"),
+            ));
+            self.epoch.push(0);
+            self.cycle.push(0);
+            self.schedule_failure(ctx, n);
+        }
+    }
+
+    /// The failure laws of node `n`'s pool, if it has any.
+    fn laws<'a>(ctx: &Ctx<'a>, n: NodeId) -> Option<&'a PoolFailures> {
+        let scenario = ctx.scenario;
+        let pool = ctx.cluster.nodes.pool[n.index()];
+        scenario.pools[pool.index()].failures.as_ref()
+    }
+
+    /// Up time, then down time, of node `n`'s current cycle.
+    fn draw(&self, f: &PoolFailures, n: NodeId) -> (Nanos, Nanos) {
+        let i = n.index();
+        let mut rng = self.key[i].rng_at(u64::from(self.cycle[i]));
+        let up = secs_to_nanos(f.time_to_failure.sample(&mut rng));
+        (up, secs_to_nanos(f.time_to_repair.sample(&mut rng)))
+    }
+
+    fn schedule_failure(&self, ctx: &mut Ctx, n: NodeId) {
+        if let Some(f) = Self::laws(ctx, n) {
+            let (up, _) = self.draw(f, n);
+            let epoch = self.epoch[n.index()];
+            ctx.queue.push(
+                ctx.now.saturating_add(up),
+                Event::NodeFailure { node: n, epoch },
+            );
+        }
+    }
+
+    /// Whether a failure or repair event scheduled at `epoch` still applies.
+    pub fn current(&self, n: NodeId, epoch: u32) -> bool {
+        self.epoch[n.index()] == epoch
+    }
+
+    /// Node `n`'s machine fails, to be repaired after `repair_after`, or else after its
+    /// pool's drawn `timeToRepair`, or never. Running pods stop but stay bound (and, as
+    /// far as the API knows, Ready: nobody has noticed yet); their pending starts and
+    /// completions are void. Returns whether the node was up (failing a node that is
+    /// down, or not in the cluster yet, does nothing).
+    pub fn fail(
+        &mut self,
+        ctx: &mut Ctx,
+        n: NodeId,
+        repair_after: Option<Nanos>,
+        cause: &str,
+    ) -> io::Result<bool> {
+        let i = n.index();
+        // A node whose pool has not joined yet cannot fail either.
+        if i >= self.epoch.len() || !ctx.cluster.nodes.up[i] {
+            return Ok(false);
+        }
+        let repair = repair_after.or_else(|| Self::laws(ctx, n).map(|f| self.draw(f, n).1));
+        self.epoch[i] = self.epoch[i].wrapping_add(1);
+        ctx.cluster.nodes.up[i] = false;
+        ctx.cluster.nodes_up -= 1;
+        for k in 0..ctx.cluster.nodes.pods[i].len() {
+            let pod = ctx.cluster.nodes.pods[i][k];
+            let p = &ctx.cluster.pods[pod.index()];
+            let ready_since = p.ready_since;
+            if p.phase == PodPhase::Running {
+                ctx.cluster.stop(pod);
+                ctx.cluster.pods[pod.index()].ready_since = ready_since;
+            }
+            let p = &mut ctx.cluster.pods[pod.index()];
+            // A terminating pod keeps its PodTerminated: its deletion completes anyway.
+            if !p.terminating {
+                p.generation = p.generation.wrapping_add(1);
+            }
+        }
+        ctx.rec.node_failures += 1;
+        let detail = match repair {
+            Some(r) => format!("{cause}; repair after {} s", r as f64 / 1e9),
+            None => format!("{cause}; no repair"),
+        };
+        ctx.rec
+            .object_event(ctx.now, "node_failed", &ctx.cluster.nodes.name[i], &detail)?;
+        if let Some(r) = repair {
+            let epoch = self.epoch[i];
+            ctx.queue.push(
+                ctx.now.saturating_add(r),
+                Event::NodeRepair { node: n, epoch },
+            );
+        }
+        Ok(true)
+    }
+
+    /// Node `n`'s machine is back: the pods still bound to it start again in place after
+    /// their start-up delay (a restart for those that had run), waiting pods may fit on
+    /// it, and its next failure is drawn.
+    pub fn repair(&mut self, ctx: &mut Ctx, n: NodeId) -> io::Result<()> {
+        let i = n.index();
+        debug_assert!(!ctx.cluster.nodes.up[i]);
+        self.epoch[i] = self.epoch[i].wrapping_add(1);
+        self.cycle[i] = self.cycle[i].wrapping_add(1);
+        ctx.cluster.nodes.up[i] = true;
+        ctx.cluster.nodes_up += 1;
+        ctx.rec
+            .object_event(ctx.now, "node_repaired", &ctx.cluster.nodes.name[i], "")?;
+        for k in 0..ctx.cluster.nodes.pods[i].len() {
+            let pod = ctx.cluster.nodes.pods[i][k];
+            let p = &mut ctx.cluster.pods[pod.index()];
+            if p.terminating {
+                continue;
+            }
+            // Voids any eviction the taint manager had scheduled.
+            p.generation = p.generation.wrapping_add(1);
+            if p.started.is_some() {
+                p.restarts += 1;
+            }
+            if p.ready_since.take().is_some() {
+                ctx.inbox.notices.push(OwnerNotice::Changed(pod));
+            }
+            let (delay, generation) = (p.startup_delay, p.generation);
+            ctx.queue.push(
+                ctx.now.saturating_add(delay),
+                Event::PodStarted { pod, generation },
+            );
+        }
+        self.schedule_failure(ctx, n);
+        ctx.inbox.nodes_added = true;
+        Ok(())
+    }
+}
