@@ -137,6 +137,8 @@ pub enum PodReason {
     Preempted,
     /// Evicted through the eviction API (a drain).
     Evicted,
+    /// Deleted by its ReplicaSet, which was scaled down.
+    ScaledDown,
 }
 
 impl PodReason {
@@ -153,6 +155,7 @@ impl PodReason {
             PodReason::JobFailed => "BackoffLimitExceeded".into(),
             PodReason::Preempted => "PreemptionByScheduler".into(),
             PodReason::Evicted => "Evicted".into(),
+            PodReason::ScaledDown => "ScaledDown".into(),
         }
     }
 }

@@ -42,6 +42,9 @@ pub struct Scenario {
     pub warnings: Vec<String>,
     /// Scheduled events, in the order the scenario lists them.
     pub actions: Vec<TimedAction>,
+    /// Pod versions brought by `rollout` events: version `v ≥ 1` of a Deployment is
+    /// `versions[v − 1]` (version 0 is the Deployment's own workload entry).
+    pub versions: Vec<Workload>,
 }
 
 /// One entry of the scenario's `events:`.
@@ -60,6 +63,27 @@ pub enum Action {
     Cordon(NodeTargets),
     /// Uncordon nodes.
     Uncordon(NodeTargets),
+    /// Change a Deployment's pod template to a version.
+    Rollout {
+        /// The Deployment.
+        deployment: crate::cluster::ids::WorkloadId,
+        /// The version (see [`Scenario::versions`]).
+        version: u32,
+    },
+    /// Roll a Deployment back.
+    Rollback {
+        /// The Deployment.
+        deployment: crate::cluster::ids::WorkloadId,
+        /// The revision to return to; `None` for the previous one.
+        to_revision: Option<u32>,
+    },
+    /// Set a Deployment's `replicas`.
+    Scale {
+        /// The Deployment.
+        deployment: crate::cluster::ids::WorkloadId,
+        /// The new count.
+        replicas: u32,
+    },
 }
 
 /// The nodes an event acts on.
@@ -99,6 +123,8 @@ pub enum WorkloadKind {
     Deployment {
         /// Desired pods.
         replicas: u32,
+        /// Strategy, availability and history settings.
+        rollout: RolloutSpec,
     },
     /// Pods that run to completion, as one Job or a stream of Jobs.
     Job {
@@ -112,6 +138,35 @@ pub enum WorkloadKind {
         /// `None`: a single Job at time 0.
         arrivals: Option<Arrivals>,
     },
+}
+
+/// How a Deployment replaces the pods of an old template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// A few pods at a time, within `maxSurge` extra and `maxUnavailable` missing pods.
+    RollingUpdate {
+        /// `maxSurge`.
+        max_surge: crate::controllers::rollout::IntOrPercent,
+        /// `maxUnavailable`.
+        max_unavailable: crate::controllers::rollout::IntOrPercent,
+    },
+    /// Every old pod is gone before any new one is created.
+    Recreate,
+}
+
+/// A Deployment's rollout settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RolloutSpec {
+    /// `strategy`.
+    pub strategy: Strategy,
+    /// `minReadySeconds`.
+    pub min_ready: Nanos,
+    /// `revisionHistoryLimit`.
+    pub revision_history_limit: u32,
+    /// `progressDeadlineSeconds`.
+    pub progress_deadline: Nanos,
+    /// `simulation.rollbackOnProgressDeadline`.
+    pub rollback_on_deadline: bool,
 }
 
 /// How Jobs of a stream arrive.
@@ -191,5 +246,13 @@ impl Scenario {
     /// The seed of the scheduler's stream: its own if the scenario sets one, else `seed`.
     pub fn effective_scheduler_seed(&self) -> u64 {
         self.scheduler_seed.unwrap_or(self.seed)
+    }
+
+    /// The pods of version `version` of workload `w` (0: the workload's own).
+    pub fn version(&self, w: crate::cluster::ids::WorkloadId, version: u32) -> &Workload {
+        match version.checked_sub(1) {
+            Some(v) => &self.versions[v as usize],
+            None => &self.workloads[w.index()],
+        }
     }
 }
