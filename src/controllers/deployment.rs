@@ -257,6 +257,9 @@ impl Deployment {
         self.reconcile_pods(ctx)?;
         self.refresh(ctx);
         self.sync_status(ctx, new)?;
+        if !scaled {
+            self.cleanup(ctx)?;
+        }
         if scaled {
             // The ReplicaSets changed: the controller looks again, as their update
             // would make it do.
@@ -430,8 +433,7 @@ impl Deployment {
         Ok(scaled)
     }
 
-    /// One step of `rolloutRolling`: grow the new ReplicaSet, else shrink old ones; once
-    /// nothing moves, trim the history if the rollout is complete.
+    /// One step of `rolloutRolling`: grow the new ReplicaSet, else shrink old ones.
     fn roll(&mut self, ctx: &mut Ctx, new: usize) -> io::Result<bool> {
         let d = self.rolling();
         let old: Vec<usize> = (0..self.sets.len()).filter(|&i| i != new).collect();
@@ -447,7 +449,6 @@ impl Deployment {
             }
             return Ok(true);
         }
-        self.cleanup(ctx, new)?;
         Ok(false)
     }
 
@@ -475,18 +476,18 @@ impl Deployment {
         if self.set_replicas(ctx, new, self.replicas)? {
             return Ok(true);
         }
-        self.cleanup(ctx, new)?;
         Ok(false)
     }
 
-    /// `cleanupDeployment` once the rollout is complete: old ReplicaSets beyond
+    /// `cleanupDeployment` once the rollout is complete and a sync moved nothing: old
+    /// ReplicaSets beyond
     /// `revisionHistoryLimit` with no pods go, lowest revision first.
-    fn cleanup(&mut self, ctx: &mut Ctx, new: usize) -> io::Result<()> {
+    fn cleanup(&mut self, ctx: &mut Ctx) -> io::Result<()> {
         if self.progress != Some(Progress::Complete) {
             return Ok(());
         }
         let limit = self.spec.revision_history_limit as usize;
-        let keep_version = self.sets[new].version;
+        let keep_version = self.version;
         let old = self.sets.len() - 1;
         if old <= limit {
             return Ok(());

@@ -86,16 +86,21 @@ pub(super) fn events(
             }
             ScenarioEventDoc::Scale(s) => {
                 let deployment = deployment_id(cx, &path, &s.deployment, refs)?;
-                if s.replicas > MAX_REPLICAS {
-                    return cx.err(
-                        format!("{path}.replicas"),
-                        format!(
-                            "{} exceeds the limit of {MAX_REPLICAS} replicas",
-                            s.replicas
-                        ),
-                    );
-                }
-                let replicas = s.replicas as u32;
+                let replicas = match u64::try_from(s.replicas) {
+                    Ok(n) if n <= MAX_REPLICAS => n as u32,
+                    Ok(n) => {
+                        return cx.err(
+                            format!("{path}.replicas"),
+                            format!("{n} exceeds the limit of {MAX_REPLICAS} replicas"),
+                        );
+                    }
+                    Err(_) => {
+                        return cx.err(
+                            format!("{path}.replicas"),
+                            format!("{} is negative; give 0 or more pods", s.replicas),
+                        );
+                    }
+                };
                 (
                     s.at.as_nanos(),
                     Action::Scale {

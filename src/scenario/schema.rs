@@ -51,7 +51,7 @@ pub enum ScenarioEventDoc {
     /// Marks nodes schedulable again (`kubectl uncordon`).
     Uncordon(NodesEventDoc),
     /// Changes a Deployment's pod template (`kubectl apply` of a new version).
-    Rollout(RolloutEventDoc),
+    Rollout(Box<RolloutEventDoc>),
     /// Rolls a Deployment back to an earlier revision (`kubectl rollout undo`).
     Rollback(RollbackEventDoc),
     /// Sets a Deployment's `replicas` (`kubectl scale`).
@@ -122,8 +122,8 @@ pub struct ScaleEventDoc {
     pub at: SimDuration,
     /// The Deployment.
     pub deployment: String,
-    /// The new `replicas`.
-    pub replicas: u64,
+    /// The new `replicas` (signed, so that a negative count gets a message with its path).
+    pub replicas: i64,
 }
 
 /// `metadata` of the scenario.
