@@ -63,8 +63,9 @@ fn create(dir: &Path, name: &str) -> Result<BufWriter<File>, Error> {
 }
 
 /// The files a run writes.
-pub const OUTPUT_FILES: [&str; 5] = [
+pub const OUTPUT_FILES: [&str; 6] = [
     "timeseries.csv",
+    "deployments.csv",
     "events.csv",
     "pods.csv",
     "summary.csv",
@@ -181,5 +182,10 @@ fn open<'s>(scenario: &'s Scenario, out_dir: Option<&Path>) -> Result<Simulation
         }
         None => (Box::new(std::io::sink()), Box::new(std::io::sink())),
     };
-    Simulation::new(scenario, events, timeseries).map_err(Error::output)
+    let mut sim = Simulation::new(scenario, events, timeseries).map_err(Error::output)?;
+    if let Some(dir) = out_dir {
+        sim.write_deployments_to(Box::new(create(dir, "deployments.csv")?))
+            .map_err(Error::output)?;
+    }
+    Ok(sim)
 }

@@ -1074,3 +1074,108 @@ fn readiness_probe_with_an_unknown_key() {
         ],
     );
 }
+
+// ---- Rollouts ----
+
+/// A `rollout` event of Deployment `deployment` to a template with `labels`.
+fn rollout_event(deployment: &str, labels: &str) -> String {
+    format!(
+        "{{at: 1m, type: rollout, deployment: {deployment}, template: {{metadata: {{labels: {labels}}}, \
+         spec: {{containers: [{{name: app, resources: {{requests: {{cpu: 1}}}}}}]}}}}}}"
+    )
+}
+
+#[test]
+fn rollout_of_a_deployment_that_does_not_exist() {
+    let m = refused(with_event(&rollout_event("webb", "{}")));
+    assert_field(&m, "events[0].deployment");
+    assert_says(&m, &["no Deployment `webb`", "did you mean `web`"]);
+}
+
+#[test]
+fn rollback_and_scale_of_a_deployment_that_does_not_exist() {
+    let m = refused(with_event("{at: 1m, type: rollback, deployment: api}"));
+    assert_field(&m, "events[0].deployment");
+    assert_says(&m, &["no Deployment `api`", "web"]);
+    let m = refused(with_event(
+        "{at: 1m, type: scale, deployment: wb, replicas: 3}",
+    ));
+    assert_field(&m, "events[0].deployment");
+    assert_says(&m, &["did you mean `web`"]);
+}
+
+#[test]
+fn rollout_of_a_job() {
+    let m = refused(with_event(&rollout_event("batch", "{}")));
+    assert_field(&m, "events[0].deployment");
+    assert_says(&m, &["`batch` is a Job", "Deployments"]);
+}
+
+#[test]
+fn rollout_template_labels_that_do_not_match_the_selector() {
+    let base = scenario_with(
+        "        replicas: 2\n        template:\n          spec:\n",
+        "        replicas: 2\n        selector: {matchLabels: {app: web}}\n        template:\n          \
+         metadata: {labels: {app: web}}\n          spec:\n",
+    );
+    let text = format!(
+        "{base}events:\n  - {}\n",
+        rollout_event("web", "{app: api}")
+    );
+    let m = refused(text);
+    assert_field(&m, "events[0].template.metadata.labels");
+    assert_says(&m, &["selector", "app"]);
+}
+
+#[test]
+fn max_surge_that_is_not_a_count_or_a_percent() {
+    let m = refused(scenario_with(
+        "replicas: 2",
+        "replicas: 2\n        strategy: {rollingUpdate: {maxSurge: oops}}",
+    ));
+    assert_field(
+        &m,
+        "workloads.deployments[0].spec.strategy.rollingUpdate.maxSurge",
+    );
+    assert_says(&m, &["`oops`", "percent", "25%"]);
+}
+
+#[test]
+fn max_surge_and_max_unavailable_both_zero() {
+    let m = refused(scenario_with(
+        "replicas: 2",
+        "replicas: 2\n        strategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 0%}}",
+    ));
+    assert_field(
+        &m,
+        "workloads.deployments[0].spec.strategy.rollingUpdate.maxUnavailable",
+    );
+    assert_says(&m, &["may not be 0 when `maxSurge` is 0"]);
+}
+
+#[test]
+fn rollback_to_revision_zero() {
+    let m = refused(with_event(
+        "{at: 1m, type: rollback, deployment: web, toRevision: 0}",
+    ));
+    assert_field(&m, "events[0].toRevision");
+    assert_says(&m, &["count from 1", "leave it out"]);
+}
+
+#[test]
+fn scale_to_negative_replicas() {
+    let m = refused(with_event(
+        "{at: 1m, type: scale, deployment: web, replicas: -1}",
+    ));
+    assert_field(&m, "events[0].replicas");
+    assert_says(&m, &["-1", "negative", "0 or more"]);
+}
+
+#[test]
+fn scale_beyond_the_replica_limit() {
+    let m = refused(with_event(
+        "{at: 1m, type: scale, deployment: web, replicas: 2000000}",
+    ));
+    assert_field(&m, "events[0].replicas");
+    assert_says(&m, &["limit"]);
+}

@@ -141,6 +141,8 @@ pub enum PodReason {
     /// Deleted by the taint manager: its node's NoExecute taint was not tolerated, or no
     /// longer (`tolerationSeconds` ran out).
     DeletionByTaintManager,
+    /// Deleted by its ReplicaSet, which was scaled down.
+    ScaledDown,
 }
 
 impl PodReason {
@@ -159,6 +161,7 @@ impl PodReason {
             PodReason::Evicted => "Evicted".into(),
             PodReason::Error => "Error".into(),
             PodReason::DeletionByTaintManager => "DeletionByTaintManager".into(),
+            PodReason::ScaledDown => "ScaledDown".into(),
         }
     }
 }

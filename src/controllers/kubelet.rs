@@ -190,6 +190,20 @@ pub fn evict(
     what: &str,
     detail: &str,
 ) -> io::Result<()> {
+    terminate(ctx, pod, reason, what, detail)?;
+    ctx.inbox.notices.push(super::OwnerNotice::Evicted(pod));
+    Ok(())
+}
+
+/// Deletes a pod on a node gracefully: it terminates, keeping its node for
+/// `terminationGracePeriodSeconds`. Its owner asked for it and needs no notice.
+pub fn terminate(
+    ctx: &mut Ctx,
+    pod: PodId,
+    reason: PodReason,
+    what: &str,
+    detail: &str,
+) -> io::Result<()> {
     save_work(ctx, pod);
     ctx.cluster.begin_termination(pod);
     let p = &mut ctx.cluster.pods[pod.index()];
@@ -204,7 +218,6 @@ pub fn evict(
         ctx.now.saturating_add(grace),
         Event::PodTerminated { pod, generation },
     );
-    ctx.inbox.notices.push(super::OwnerNotice::Evicted(pod));
     Ok(())
 }
 

@@ -1,16 +1,17 @@
-//! Controllers: the kubelet's pod lifecycle and container crashes, the ReplicaSet
-//! controller behind Deployments,
-//! and the Job controller with its arrival streams. They act on shared state through a
-//! [`Ctx`] and talk to the scheduler through its [`Inbox`], never to each other directly.
+//! Controllers: the kubelet's pod lifecycle and container crashes, the node lifecycle
+//! controller and node faults, the Deployment controller with its ReplicaSets, and the Job
+//! controller with its arrival streams. They act on shared state through a [`Ctx`] and
+//! talk to the scheduler through its [`Inbox`], never to each other directly.
 
 pub mod actions;
 pub mod crash;
 pub mod crash_backoff;
+pub mod deployment;
 pub mod job;
 pub mod kubelet;
 pub mod node_faults;
 pub mod node_lifecycle;
-pub mod replicaset;
+pub mod rollout;
 
 use crate::cluster::ClusterState;
 use crate::cluster::ids::{NodeId, PodId, WorkloadId};
@@ -162,12 +163,23 @@ impl Ctx<'_> {
         owner: u32,
         draw: PodDraw,
     ) -> io::Result<(PodId, bool)> {
-        let workload = &self.scenario.workloads[w.index()];
+        let template = self.scenario.workloads[w.index()].template;
+        self.create_pod_from(w, template, owner, draw)
+    }
+
+    /// [`Ctx::create_pod`] from pod template `template` (a version of the workload's).
+    pub fn create_pod_from(
+        &mut self,
+        w: WorkloadId,
+        template: u32,
+        owner: u32,
+        draw: PodDraw,
+    ) -> io::Result<(PodId, bool)> {
         let pod = self.cluster.create_pod(
             crate::cluster::NewPod {
                 owner,
                 workload: w,
-                template: workload.template,
+                template,
                 requests: draw.requests,
                 nonzero_requests: draw.nonzero,
                 usage: draw.usage,
@@ -179,7 +191,7 @@ impl Ctx<'_> {
         self.rec.pod_created(w);
         self.rec
             .pod_event(self.now, "pod_created", self.cluster, pod, "")?;
-        match self.scenario.templates[workload.template as usize].node_name {
+        match self.scenario.templates[template as usize].node_name {
             Some(node) => {
                 let alive = kubelet::admit_pinned(self, pod, node)?;
                 Ok((pod, alive))

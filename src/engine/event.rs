@@ -50,8 +50,9 @@ pub enum Event {
         /// The pod's generation when this was scheduled.
         generation: u32,
     },
-    /// A ReplicaSet's replacement backoff expired: bring the pod count back to the target.
-    ReplicaSetSync {
+    /// A Deployment's controller looks again: something changed at this instant, a pod
+    /// turns available, a backoff or the progress deadline expires.
+    DeploymentSync {
         /// The Deployment.
         workload: WorkloadId,
     },

@@ -7,10 +7,10 @@ use super::time::Nanos;
 use crate::cluster::ids::{NodeId, PodId, PoolId, WorkloadId};
 use crate::cluster::pod::{PodPhase, PodReason};
 use crate::cluster::{ClusterState, OwnerKind};
+use crate::controllers::deployment::Deployment;
 use crate::controllers::job::JobController;
 use crate::controllers::node_faults::NodeFaults;
 use crate::controllers::node_lifecycle::{self, NodeLifecycle};
-use crate::controllers::replicaset::ReplicaSet;
 use crate::controllers::{Ctx, Inbox, OwnerNotice, actions, crash, kubelet};
 use crate::error::Error;
 use crate::metrics::recorder::Recorder;
@@ -48,7 +48,7 @@ pub struct Simulation<'s> {
     queue: EventQueue,
     cluster: ClusterState,
     scheduler: Scheduler,
-    replicasets: Vec<Option<ReplicaSet>>,
+    deployments: Vec<Option<Deployment>>,
     jobs: JobController,
     faults: NodeFaults,
     lifecycle: NodeLifecycle,
@@ -88,7 +88,7 @@ impl<'s> Simulation<'s> {
                 );
             }
         }
-        let rec = Recorder::new(
+        let mut rec = Recorder::new(
             events,
             timeseries,
             scenario.interval,
@@ -101,15 +101,16 @@ impl<'s> Simulation<'s> {
             &scenario.templates,
             StreamKey::new(scenario.effective_scheduler_seed(), "scheduler").rng(),
         );
-        let mut replicasets = Vec::new();
+        let mut deployments = Vec::new();
         for (i, w) in scenario.workloads.iter().enumerate() {
             let id = WorkloadId(i as u32);
-            replicasets.push(match w.kind {
-                WorkloadKind::Deployment { replicas } => {
+            deployments.push(match w.kind {
+                WorkloadKind::Deployment { replicas, rollout } => {
                     let owner = cluster.add_owner(w.name.clone(), OwnerKind::Deployment(id));
                     cluster.owners[owner as usize].desired = replicas;
                     let key = StreamKey::new(scenario.seed, &format!("deployments/{}", w.name));
-                    Some(ReplicaSet::new(id, owner, replicas, key))
+                    let row = rec.add_deployment(&w.name);
+                    Some(Deployment::new(id, owner, row, replicas, rollout, key))
                 }
                 WorkloadKind::Job { .. } => None,
             });
@@ -141,7 +142,7 @@ impl<'s> Simulation<'s> {
             queue,
             cluster,
             scheduler,
-            replicasets,
+            deployments,
             jobs: JobController::new(scenario.seed, &scenario.workloads),
             faults,
             lifecycle,
@@ -260,6 +261,16 @@ impl<'s> Simulation<'s> {
         &self.cluster
     }
 
+    /// The controller of Deployment `w` (`None` for a Job), to read its status.
+    pub fn deployment(&self, w: WorkloadId) -> Option<&Deployment> {
+        self.deployments.get(w.index()).and_then(Option::as_ref)
+    }
+
+    /// Streams `deployments.csv` to `out` (by default it goes nowhere).
+    pub fn write_deployments_to(&mut self, out: Box<dyn Write>) -> io::Result<()> {
+        self.rec.write_deployments_to(out)
+    }
+
     /// The scheduler, to evaluate pods with (`kubesim explain`), beside the cluster it
     /// reads. Callers must leave it as they found it in everything that decides later
     /// placements: [`crate::scheduler::framework::Profile::evaluate`] and
@@ -278,8 +289,8 @@ impl<'s> Simulation<'s> {
             inbox: &mut self.inbox,
         };
         let handled = match event {
-            Event::WorkloadStart { workload } => match &mut self.replicasets[workload.index()] {
-                Some(rs) => rs.sync(&mut ctx),
+            Event::WorkloadStart { workload } => match &mut self.deployments[workload.index()] {
+                Some(d) => d.sync(&mut ctx),
                 None => {
                     self.jobs.start(&mut ctx, workload);
                     Ok(())
@@ -303,7 +314,7 @@ impl<'s> Simulation<'s> {
                     let Some(a) = scheduler.next(ctx.cluster, ctx.now) else {
                         return Ok(false);
                     };
-                    apply(scheduler, ctx, a, &mut self.replicasets, &mut self.jobs)?;
+                    apply(scheduler, ctx, a, &mut self.deployments, &mut self.jobs)?;
                     Ok::<bool, io::Error>(true)
                 };
                 if cycle_time == 0 {
@@ -324,6 +335,14 @@ impl<'s> Simulation<'s> {
             Event::PodTerminated { pod, generation } => {
                 if kubelet::current(&ctx, pod, generation) {
                     kubelet::terminated(&mut ctx, pod)?;
+                    // A Recreate rollout waits for the old pods to be gone.
+                    let owner = ctx.cluster.pods[pod.index()].owner;
+                    if let OwnerKind::Deployment(w) = ctx.cluster.owners[owner as usize].kind
+                        && let Some(d) = &mut self.deployments[w.index()]
+                    {
+                        let now = ctx.now;
+                        d.request(&mut ctx, now);
+                    }
                 }
                 Ok(())
             }
@@ -374,8 +393,8 @@ impl<'s> Simulation<'s> {
                 }
                 Ok(())
             }
-            Event::ReplicaSetSync { workload } => match &mut self.replicasets[workload.index()] {
-                Some(rs) => rs.sync(&mut ctx),
+            Event::DeploymentSync { workload } => match &mut self.deployments[workload.index()] {
+                Some(d) => d.queued_sync(&mut ctx),
                 None => Ok(()),
             },
             Event::JobSync { job } => self.jobs.sync(&mut ctx, job),
@@ -423,6 +442,29 @@ impl<'s> Simulation<'s> {
                         }
                         Ok(())
                     }
+                    Action::Rollout {
+                        deployment,
+                        version,
+                    } => match &mut self.deployments[deployment.index()] {
+                        Some(d) => d.roll_out(&mut ctx, *version),
+                        None => Ok(()),
+                    },
+                    Action::Rollback {
+                        deployment,
+                        to_revision,
+                    } => match &mut self.deployments[deployment.index()] {
+                        Some(d) => d.roll_back(&mut ctx, *to_revision, ""),
+                        None => Ok(()),
+                    },
+                    Action::Scale {
+                        deployment,
+                        replicas,
+                    } => {
+                        if let Some(d) = &mut self.deployments[deployment.index()] {
+                            d.scale_to(&mut ctx, *replicas);
+                        }
+                        Ok(())
+                    }
                 }
             }
             Event::NodeFailure { node, epoch } => {
@@ -455,7 +497,7 @@ impl<'s> Simulation<'s> {
             }
         };
         handled?;
-        notify_owners(&mut ctx, &mut self.replicasets, &mut self.jobs)
+        notify_owners(&mut ctx, &mut self.deployments, &mut self.jobs)
     }
 
     /// Node `n`'s machine fails (if it is up) and the node lifecycle controller starts
@@ -517,7 +559,7 @@ fn apply(
     scheduler: &mut Scheduler,
     ctx: &mut Ctx,
     attempt: Attempt,
-    replicasets: &mut [Option<ReplicaSet>],
+    deployments: &mut [Option<Deployment>],
     jobs: &mut JobController,
 ) -> io::Result<()> {
     let pod = match &attempt {
@@ -543,7 +585,7 @@ fn apply(
             ctx.rec.pods_preempted += 1;
             kubelet::evict(ctx, v, PodReason::Preempted, "pod_preempted", &detail)?;
         }
-        notify_owners(ctx, replicasets, jobs)?;
+        notify_owners(ctx, deployments, jobs)?;
         let node_name = ctx.cluster.nodes.name[node.index()].clone();
         ctx.rec
             .pod_event(ctx.now, "pod_nominated", ctx.cluster, pod, &node_name)?;
@@ -555,24 +597,24 @@ fn apply(
 /// what they do may leave more.
 fn notify_owners(
     ctx: &mut Ctx,
-    replicasets: &mut [Option<ReplicaSet>],
+    deployments: &mut [Option<Deployment>],
     jobs: &mut JobController,
 ) -> io::Result<()> {
     let mut k = 0;
     while k < ctx.inbox.notices.len() {
         let notice = ctx.inbox.notices[k];
         k += 1;
-        let OwnerNotice::Evicted(pod) = notice else {
-            continue;
-        };
+        let (OwnerNotice::Evicted(pod) | OwnerNotice::Changed(pod)) = notice;
         let owner = ctx.cluster.pods[pod.index()].owner;
-        match ctx.cluster.owners[owner as usize].kind {
-            OwnerKind::Deployment(w) => {
-                if let Some(rs) = &mut replicasets[w.index()] {
-                    rs.pod_evicted(ctx)?;
+        match (ctx.cluster.owners[owner as usize].kind, notice) {
+            // The Deployment recounts its pods at its next sync, at this same instant.
+            (OwnerKind::Deployment(w), _) => {
+                if let Some(d) = &mut deployments[w.index()] {
+                    d.request(ctx, ctx.now);
                 }
             }
-            OwnerKind::Job(job) => jobs.pod_evicted(ctx, job, pod)?,
+            (OwnerKind::Job(job), OwnerNotice::Evicted(_)) => jobs.pod_evicted(ctx, job, pod)?,
+            (OwnerKind::Job(_), OwnerNotice::Changed(_)) => {}
         }
     }
     ctx.inbox.notices.clear();

@@ -183,6 +183,20 @@ pub fn summary(
         "pods_evicted_by_taint",
         rec.pods_evicted_by_taint.to_string(),
     );
+    put("rollouts", rec.rollouts.to_string());
+    put("rollbacks", rec.rollbacks.to_string());
+    let span = rec.integrals.span;
+    for d in &rec.deployments {
+        let frac = |area: i128| (span > 0).then(|| area as f64 / span as f64);
+        put(
+            &format!("availability[{}]", d.name),
+            ratio(frac(d.all_available)),
+        );
+        put(
+            &format!("availability_min[{}]", d.name),
+            ratio(frac(d.min_available)),
+        );
+    }
     for (i, w) in scenario.workloads.iter().enumerate() {
         let t = &rec.workloads[i];
         let n = &w.name;

@@ -79,6 +79,19 @@ pub struct Integrals {
     pub span: i128,
 }
 
+/// One Deployment's figures: its last status and the time its availability held.
+#[derive(Clone, Debug, Default)]
+pub struct DeploymentFigures {
+    /// Name.
+    pub name: String,
+    /// The status after the last event.
+    pub status: crate::controllers::deployment::Status,
+    /// Time in `[warmup, end]` with `available ≥ desired`, ns.
+    pub all_available: i128,
+    /// Time in `[warmup, end]` with `available ≥ desired − maxUnavailable`, ns.
+    pub min_available: i128,
+}
+
 /// Records a run's metrics.
 pub struct Recorder {
     events: csv::Writer<Box<dyn Write>>,
@@ -112,6 +125,13 @@ pub struct Recorder {
     pub peak_nodes_in_use: u32,
     /// Stranded capacity, measured at every sample.
     pub stranded: Stranded,
+    /// Per Deployment, in scenario order.
+    pub deployments: Vec<DeploymentFigures>,
+    /// Rollouts started after a Deployment's creation (rollbacks included).
+    pub rollouts: u64,
+    /// Rollbacks done.
+    pub rollbacks: u64,
+    deployments_csv: Option<csv::Writer<Box<dyn Write>>>,
     buf: String,
     time_buf: String,
 }
@@ -192,6 +212,10 @@ impl Recorder {
             jobs: [0; 3],
             peak_nodes_in_use: 0,
             stranded: Stranded::default(),
+            deployments: Vec::new(),
+            rollouts: 0,
+            rollbacks: 0,
+            deployments_csv: None,
             buf: String::new(),
             time_buf: String::new(),
         })
@@ -215,7 +239,45 @@ impl Recorder {
         self.advance(cluster, end)?;
         self.sample(cluster, end)?;
         self.events.flush()?;
+        if let Some(w) = &mut self.deployments_csv {
+            w.flush()?;
+        }
         self.timeseries.flush()
+    }
+
+    /// Streams `deployments.csv` to `out`, from the next row on (call before the run).
+    pub fn write_deployments_to(&mut self, out: Box<dyn Write>) -> io::Result<()> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record([
+            "time_s",
+            "deployment",
+            "desired",
+            "current",
+            "ready",
+            "available",
+            "updated",
+            "unavailable",
+        ])?;
+        self.deployments_csv = Some(w);
+        Ok(())
+    }
+
+    /// Registers a Deployment; returns its row for [`Recorder::deployment_status`].
+    pub fn add_deployment(&mut self, name: &str) -> usize {
+        self.deployments.push(DeploymentFigures {
+            name: name.to_string(),
+            ..DeploymentFigures::default()
+        });
+        self.deployments.len() - 1
+    }
+
+    /// Deployment `row` has a new status.
+    pub fn deployment_status(
+        &mut self,
+        row: usize,
+        status: crate::controllers::deployment::Status,
+    ) {
+        self.deployments[row].status = status;
     }
 
     fn integrate(&mut self, cluster: &ClusterState, t: Nanos) {
@@ -233,6 +295,15 @@ impl Recorder {
             ig.nodes_up += i128::from(cluster.nodes_up) * dt;
             ig.nodes += cluster.nodes.len() as i128 * dt;
             ig.span += dt;
+            for d in &mut self.deployments {
+                let s = d.status;
+                if s.available >= s.desired {
+                    d.all_available += dt;
+                }
+                if s.available + s.max_unavailable >= s.desired {
+                    d.min_available += dt;
+                }
+            }
         }
         self.last_t = self.last_t.max(t);
     }
@@ -282,7 +353,24 @@ impl Recorder {
         row.push(amount(MEMORY, stranded.memory));
         row.push(cluster.nodes_up.to_string());
         self.current = Interval::default();
-        self.timeseries.write_record(&row).map_err(io::Error::from)
+        self.timeseries.write_record(&row)?;
+        if let Some(w) = &mut self.deployments_csv {
+            let time = format_seconds(t);
+            for d in &self.deployments {
+                let s = d.status;
+                w.write_record([
+                    time.as_str(),
+                    d.name.as_str(),
+                    &s.desired.to_string(),
+                    &s.current.to_string(),
+                    &s.ready.to_string(),
+                    &s.available.to_string(),
+                    &s.updated.to_string(),
+                    &s.unavailable.to_string(),
+                ])?;
+            }
+        }
+        Ok(())
     }
 
     fn write_event(

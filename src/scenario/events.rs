@@ -2,11 +2,13 @@
 //! workloads it names, turned into [`TimedAction`]s.
 
 use super::closest;
-use super::model::{Action, NodeTargets, Pool, TimedAction};
-use super::schema::{NodesEventDoc, ScenarioEventDoc};
-use super::validate::{Ctx, R, check_list};
-use crate::cluster::ids::{NodeId, PoolId};
+use super::limits::MAX_REPLICAS;
+use super::model::{Action, NodeTargets, Pool, TimedAction, Workload, WorkloadKind};
+use super::schema::{DeploymentDoc, NodesEventDoc, ScenarioEventDoc};
+use super::validate::{Ctx, R, Refs, check_list, version};
+use crate::cluster::ids::{NodeId, PoolId, WorkloadId};
 use crate::cluster::node::NodeSpec;
+use crate::cluster::pod::PodTemplate;
 use crate::engine::time::Nanos;
 
 /// What an event may name.
@@ -19,37 +21,136 @@ pub(super) struct EventRefs<'a> {
     pub duration: Option<Nanos>,
     /// Zone names.
     pub zones: &'a [String],
+    /// Every workload, validated (Deployments first, in the order listed).
+    pub workloads: &'a [Workload],
+    /// The Deployments as written, for the templates of versions.
+    pub deployments: &'a [DeploymentDoc],
+    /// What pod templates may name.
+    pub pods: &'a Refs<'a>,
 }
 
-/// Checks `events:` and resolves what each entry names.
-pub(super) fn events(cx: &Ctx, list: &[ScenarioEventDoc], refs: &EventRefs) -> R<Vec<TimedAction>> {
+/// Checks `events:` and resolves what each entry names. The pod templates of `rollout`
+/// events are appended to `templates`, their versions to `versions`.
+pub(super) fn events(
+    cx: &mut Ctx,
+    list: &[ScenarioEventDoc],
+    refs: &EventRefs,
+    templates: &mut Vec<PodTemplate>,
+    versions: &mut Vec<Workload>,
+) -> R<Vec<TimedAction>> {
     check_list(cx, "events", list)?;
-    list.iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let path = format!("events[{i}]");
-            let (at, action) = match e {
-                ScenarioEventDoc::Cordon(n) => (
-                    n.at.as_nanos(),
-                    Action::Cordon(targets(cx, &path, n, refs)?),
-                ),
-                ScenarioEventDoc::Uncordon(n) => (
-                    n.at.as_nanos(),
-                    Action::Uncordon(targets(cx, &path, n, refs)?),
-                ),
-                ScenarioEventDoc::NodeFailure(f) => (
-                    f.at.as_nanos(),
-                    super::failures::node_failure(cx, &path, f, refs)?,
-                ),
-                ScenarioEventDoc::ZoneOutage(z) => (
-                    z.at.as_nanos(),
-                    super::failures::zone_outage(cx, &path, z, refs)?,
-                ),
+    let mut out = Vec::with_capacity(list.len());
+    for (i, e) in list.iter().enumerate() {
+        let path = format!("events[{i}]");
+        let (at, action) = match e {
+            ScenarioEventDoc::Cordon(n) => (
+                n.at.as_nanos(),
+                Action::Cordon(targets(cx, &path, n, refs)?),
+            ),
+            ScenarioEventDoc::Uncordon(n) => (
+                n.at.as_nanos(),
+                Action::Uncordon(targets(cx, &path, n, refs)?),
+            ),
+            ScenarioEventDoc::NodeFailure(f) => (
+                f.at.as_nanos(),
+                super::failures::node_failure(cx, &path, f, refs)?,
+            ),
+            ScenarioEventDoc::ZoneOutage(z) => (
+                z.at.as_nanos(),
+                super::failures::zone_outage(cx, &path, z, refs)?,
+            ),
+            ScenarioEventDoc::Rollout(r) => {
+                let deployment = deployment_id(cx, &path, &r.deployment, refs)?;
+                let d = &refs.deployments[deployment.index()];
+                let base = &refs.workloads[deployment.index()];
+                let w = version(cx, &path, r, d, base, refs.pods, templates)?;
+                versions.push(w);
+                let version = versions.len() as u32;
+                (
+                    r.at.as_nanos(),
+                    Action::Rollout {
+                        deployment,
+                        version,
+                    },
+                )
+            }
+            ScenarioEventDoc::Rollback(r) => {
+                let deployment = deployment_id(cx, &path, &r.deployment, refs)?;
+                let to_revision = match r.to_revision {
+                    None => None,
+                    Some(n) if n == 0 || n > u64::from(u32::MAX) => {
+                        return cx.err(
+                            format!("{path}.toRevision"),
+                            format!("{n} is not a revision: revisions count from 1; leave it out for the previous one"),
+                        );
+                    }
+                    Some(n) => Some(n as u32),
+                };
+                (
+                    r.at.as_nanos(),
+                    Action::Rollback {
+                        deployment,
+                        to_revision,
+                    },
+                )
+            }
+            ScenarioEventDoc::Scale(s) => {
+                let deployment = deployment_id(cx, &path, &s.deployment, refs)?;
+                let replicas = match u64::try_from(s.replicas) {
+                    Ok(n) if n <= MAX_REPLICAS => n as u32,
+                    Ok(n) => {
+                        return cx.err(
+                            format!("{path}.replicas"),
+                            format!("{n} exceeds the limit of {MAX_REPLICAS} replicas"),
+                        );
+                    }
+                    Err(_) => {
+                        return cx.err(
+                            format!("{path}.replicas"),
+                            format!("{} is negative; give 0 or more pods", s.replicas),
+                        );
+                    }
+                };
+                (
+                    s.at.as_nanos(),
+                    Action::Scale {
+                        deployment,
+                        replicas,
+                    },
+                )
+            }
+        };
+        check_time(cx, &path, at, refs)?;
+        out.push(TimedAction { at, action });
+    }
+    Ok(out)
+}
+
+/// The workload id of the Deployment an event names in its `deployment` field.
+fn deployment_id(cx: &Ctx, path: &str, name: &str, refs: &EventRefs) -> R<WorkloadId> {
+    let fpath = format!("{path}.deployment");
+    let found = refs.workloads.iter().position(|w| w.name == name);
+    match found.map(|i| (i, &refs.workloads[i].kind)) {
+        Some((i, WorkloadKind::Deployment { .. })) => Ok(WorkloadId(i as u32)),
+        Some(_) => cx.err(
+            fpath,
+            format!("`{name}` is a Job; only Deployments roll out, roll back and scale"),
+        ),
+        None => {
+            let names: Vec<&str> = refs
+                .workloads
+                .iter()
+                .filter(|w| matches!(w.kind, WorkloadKind::Deployment { .. }))
+                .map(|w| w.name.as_str())
+                .collect();
+            let hint = match closest(name, &names) {
+                Some(c) => format!("; did you mean `{c}`?"),
+                None if names.is_empty() => "; the scenario has no Deployment".into(),
+                None => format!("; the Deployments are: {}", names.join(", ")),
             };
-            check_time(cx, &path, at, refs)?;
-            Ok(TimedAction { at, action })
-        })
-        .collect()
+            cx.err(fpath, format!("there is no Deployment `{name}`{hint}"))
+        }
+    }
 }
 
 /// An event must happen within the run.

@@ -44,6 +44,9 @@ pub struct Scenario {
     pub actions: Vec<TimedAction>,
     /// The node lifecycle controller's settings.
     pub node_lifecycle: NodeLifecycleConfig,
+    /// Pod versions brought by `rollout` events: version `v ≥ 1` of a Deployment is
+    /// `versions[v − 1]` (version 0 is the Deployment's own workload entry).
+    pub versions: Vec<Workload>,
 }
 
 /// kube-controller-manager's node lifecycle flags (v1.35 defaults in `Default`).
@@ -108,6 +111,27 @@ pub enum Action {
         /// How long the outage lasts.
         duration: Nanos,
     },
+    /// Change a Deployment's pod template to a version.
+    Rollout {
+        /// The Deployment.
+        deployment: crate::cluster::ids::WorkloadId,
+        /// The version (see [`Scenario::versions`]).
+        version: u32,
+    },
+    /// Roll a Deployment back.
+    Rollback {
+        /// The Deployment.
+        deployment: crate::cluster::ids::WorkloadId,
+        /// The revision to return to; `None` for the previous one.
+        to_revision: Option<u32>,
+    },
+    /// Set a Deployment's `replicas`.
+    Scale {
+        /// The Deployment.
+        deployment: crate::cluster::ids::WorkloadId,
+        /// The new count.
+        replicas: u32,
+    },
 }
 
 /// The nodes an event acts on.
@@ -159,6 +183,8 @@ pub enum WorkloadKind {
     Deployment {
         /// Desired pods.
         replicas: u32,
+        /// Strategy, availability and history settings.
+        rollout: RolloutSpec,
     },
     /// Pods that run to completion, as one Job or a stream of Jobs.
     Job {
@@ -175,6 +201,35 @@ pub enum WorkloadKind {
         /// of running time; `None` loses all of it when the pod stops.
         checkpoint: Option<Nanos>,
     },
+}
+
+/// How a Deployment replaces the pods of an old template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// A few pods at a time, within `maxSurge` extra and `maxUnavailable` missing pods.
+    RollingUpdate {
+        /// `maxSurge`.
+        max_surge: crate::controllers::rollout::IntOrPercent,
+        /// `maxUnavailable`.
+        max_unavailable: crate::controllers::rollout::IntOrPercent,
+    },
+    /// Every old pod is gone before any new one is created.
+    Recreate,
+}
+
+/// A Deployment's rollout settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RolloutSpec {
+    /// `strategy`.
+    pub strategy: Strategy,
+    /// `minReadySeconds`.
+    pub min_ready: Nanos,
+    /// `revisionHistoryLimit`.
+    pub revision_history_limit: u32,
+    /// `progressDeadlineSeconds`.
+    pub progress_deadline: Nanos,
+    /// `simulation.rollbackOnProgressDeadline`.
+    pub rollback_on_deadline: bool,
 }
 
 /// How Jobs of a stream arrive.
@@ -270,5 +325,13 @@ impl Scenario {
     /// The seed of the scheduler's stream: its own if the scenario sets one, else `seed`.
     pub fn effective_scheduler_seed(&self) -> u64 {
         self.scheduler_seed.unwrap_or(self.seed)
+    }
+
+    /// The pods of version `version` of workload `w` (0: the workload's own).
+    pub fn version(&self, w: crate::cluster::ids::WorkloadId, version: u32) -> &Workload {
+        match version.checked_sub(1) {
+            Some(v) => &self.versions[v as usize],
+            None => &self.workloads[w.index()],
+        }
     }
 }

@@ -74,6 +74,12 @@ pub enum ScenarioEventDoc {
     NodeFailure(NodeFailureEventDoc),
     /// Every node of a zone fails for a while.
     ZoneOutage(ZoneOutageEventDoc),
+    /// Changes a Deployment's pod template (`kubectl apply` of a new version).
+    Rollout(Box<RolloutEventDoc>),
+    /// Rolls a Deployment back to an earlier revision (`kubectl rollout undo`).
+    Rollback(RollbackEventDoc),
+    /// Sets a Deployment's `replicas` (`kubectl scale`).
+    Scale(ScaleEventDoc),
 }
 
 /// A `node_failure` event: named nodes, or nodes of a pool, fail.
@@ -125,6 +131,9 @@ impl ScenarioEventDoc {
             ScenarioEventDoc::Uncordon(_) => "uncordon",
             ScenarioEventDoc::NodeFailure(_) => "node_failure",
             ScenarioEventDoc::ZoneOutage(_) => "zone_outage",
+            ScenarioEventDoc::Rollout(_) => "rollout",
+            ScenarioEventDoc::Rollback(_) => "rollback",
+            ScenarioEventDoc::Scale(_) => "scale",
         }
     }
 }
@@ -143,6 +152,45 @@ pub struct NodesEventDoc {
     pub pool: Option<String>,
     /// How many of the pool's nodes, picked at random (default all).
     pub count: Option<u64>,
+}
+
+/// A `rollout`: the Deployment's pod template (and optionally its simulation settings)
+/// change.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RolloutEventDoc {
+    /// When it happens.
+    pub at: SimDuration,
+    /// The Deployment.
+    pub deployment: String,
+    /// The new pod template, in the shape of the Deployment's `spec.template`.
+    pub template: PodTemplateDoc,
+    /// Simulation settings of the new version; omitted keys keep the Deployment's.
+    pub simulation: Option<PodSimDoc>,
+}
+
+/// A `rollback` to an earlier revision.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RollbackEventDoc {
+    /// When it happens.
+    pub at: SimDuration,
+    /// The Deployment.
+    pub deployment: String,
+    /// The revision to return to (default: the previous one).
+    pub to_revision: Option<u64>,
+}
+
+/// A `scale` of a Deployment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScaleEventDoc {
+    /// When it happens.
+    pub at: SimDuration,
+    /// The Deployment.
+    pub deployment: String,
+    /// The new `replicas` (signed, so that a negative count gets a message with its path).
+    pub replicas: i64,
 }
 
 /// `metadata` of the scenario.
@@ -554,14 +602,54 @@ pub struct DeploymentSpecDoc {
     pub selector: Option<SelectorDoc>,
     /// Pod template.
     pub template: PodTemplateDoc,
-    /// Accepted, not modelled yet.
-    pub strategy: Option<IgnoredAny>,
-    /// Accepted, not modelled yet.
-    pub min_ready_seconds: Option<IgnoredAny>,
-    /// Accepted, not modelled yet.
-    pub revision_history_limit: Option<IgnoredAny>,
-    /// Accepted, not modelled yet.
-    pub progress_deadline_seconds: Option<IgnoredAny>,
+    /// How pods of a new template replace the old ones (default RollingUpdate 25 %/25 %).
+    pub strategy: Option<StrategyDoc>,
+    /// Seconds a pod must be Ready to count as available (default 0).
+    pub min_ready_seconds: Option<u64>,
+    /// Old ReplicaSets kept for rollbacks (default 10).
+    pub revision_history_limit: Option<u64>,
+    /// Seconds without progress before a rollout counts as failed (default 600).
+    pub progress_deadline_seconds: Option<u64>,
+}
+
+/// `DeploymentStrategy`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StrategyDoc {
+    /// `RollingUpdate` (default) or `Recreate`.
+    #[serde(rename = "type")]
+    pub kind: Option<StrategyTypeDoc>,
+    /// Settings of `RollingUpdate`.
+    pub rolling_update: Option<RollingUpdateDoc>,
+}
+
+/// `strategy.type`.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub enum StrategyTypeDoc {
+    /// Replace pods a few at a time.
+    RollingUpdate,
+    /// Remove every old pod, then create the new ones.
+    Recreate,
+}
+
+/// `strategy.rollingUpdate`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RollingUpdateDoc {
+    /// Pods above `replicas` during a rollout: a count or a percent (default 25%).
+    pub max_surge: Option<IntOrStringDoc>,
+    /// Pods below `replicas` during a rollout: a count or a percent (default 25%).
+    pub max_unavailable: Option<IntOrStringDoc>,
+}
+
+/// An `IntOrString`: a count, or a string such as `"25%"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum IntOrStringDoc {
+    /// A count.
+    Int(i64),
+    /// A percent.
+    Str(String),
 }
 
 /// A label selector.
@@ -1062,6 +1150,9 @@ pub struct PodSimDoc {
     pub crash: Option<CrashDoc>,
     /// Refused with a message: checkpoints are a Job setting.
     pub checkpoint_interval: Option<IgnoredAny>,
+    /// Roll back to the previous revision when a rollout exceeds its progress deadline
+    /// (default false; Kubernetes itself only reports the condition).
+    pub rollback_on_progress_deadline: Option<bool>,
 }
 
 /// `simulation.crash`: at least one of `timeToCrash` and `probability`.

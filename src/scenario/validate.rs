@@ -16,6 +16,7 @@ use crate::cluster::pod::{PodTemplate, PreemptionPolicy, RestartPolicy};
 use crate::cluster::pod_request::{ContainerRequests, pod_requests};
 use crate::cluster::resources::{CPU, MEMORY, ResourceNames, Resources};
 use crate::cluster::taints::{Taint, TaintEffect, Toleration, TolerationOperator};
+use crate::controllers::rollout::IntOrPercent;
 use crate::engine::dist::Distribution;
 use crate::engine::time::{NANOS_PER_SEC, Nanos};
 use crate::scheduler::config::{DEFAULT_SCHEDULER_NAME, SchedulerConfig};
@@ -166,7 +167,7 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
                 ),
             );
         }
-        if let WorkloadKind::Deployment { replicas } = w.kind {
+        if let WorkloadKind::Deployment { replicas, .. } = w.kind {
             expected_pods += f64::from(replicas);
         }
         workloads.push(w);
@@ -187,15 +188,21 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
             ),
         );
     }
+    let mut versions = Vec::new();
     let actions = super::events::events(
-        &cx,
+        &mut cx,
         &doc.events,
         &super::events::EventRefs {
             nodes: &nodes,
             pools: &pools,
             duration,
             zones: &zones,
+            workloads: &workloads,
+            deployments: &doc.workloads.deployments,
+            pods: &refs,
         },
+        &mut templates,
+        &mut versions,
     )?;
     super::failures::check_expected_failures(&cx, &pools, duration)?;
     let node_lifecycle = super::failures::node_lifecycle(&cx, doc.node_lifecycle.as_ref())?;
@@ -217,6 +224,7 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         warnings: cx.warnings.into_iter().collect(),
         actions,
         node_lifecycle,
+        versions,
     })
 }
 
@@ -625,7 +633,7 @@ struct Classes {
 }
 
 /// What validating a workload may look up: everything validated before the workloads.
-struct Refs<'a> {
+pub(super) struct Refs<'a> {
     classes: &'a Classes,
     nodes: &'a [NodeSpec],
     pools: &'a [Pool],
@@ -720,29 +728,48 @@ fn deployment(
             format!("{replicas} exceeds the limit of {MAX_REPLICAS} replicas"),
         );
     }
-    for (field, present) in [
-        ("strategy", d.spec.strategy.is_some()),
-        ("minReadySeconds", d.spec.min_ready_seconds.is_some()),
-        (
-            "revisionHistoryLimit",
-            d.spec.revision_history_limit.is_some(),
-        ),
-        (
-            "progressDeadlineSeconds",
-            d.spec.progress_deadline_seconds.is_some(),
-        ),
-    ] {
-        if present {
-            cx.unmodelled("Deployment.spec", field);
-        }
-    }
+    let rollout = rollout_spec(cx, path, d)?;
     let tpath = format!("{path}.spec.template");
-    let (template, requests) = template(
+    let spath = format!("{path}.simulation");
+    let selector = d.spec.selector.as_ref();
+    let mut w = pod_workload(
         cx,
         &tpath,
-        &d.metadata,
+        &spath,
+        d,
         &d.spec.template,
-        d.spec.selector.as_ref(),
+        selector,
+        &d.simulation,
+        refs,
+        templates,
+    )?;
+    w.kind = WorkloadKind::Deployment {
+        replicas: replicas as u32,
+        rollout,
+    };
+    Ok(w)
+}
+
+/// A Deployment's pods, from a template and simulation settings: the Deployment's own, or
+/// a version a `rollout` event brings (which goes through exactly the same checks).
+#[allow(clippy::too_many_arguments)]
+fn pod_workload(
+    cx: &mut Ctx,
+    tpath: &str,
+    spath: &str,
+    d: &DeploymentDoc,
+    t: &PodTemplateDoc,
+    selector: Option<&SelectorDoc>,
+    sim: &PodSimDoc,
+    refs: &Refs,
+    templates: &mut Vec<PodTemplate>,
+) -> R<Workload> {
+    let (template, requests) = template(
+        cx,
+        tpath,
+        &d.metadata,
+        t,
+        selector,
         refs,
         RestartPolicy::Always,
     )?;
@@ -753,8 +780,6 @@ fn deployment(
         );
     }
     templates.push(template);
-    let sim = &d.simulation;
-    let spath = format!("{path}.simulation");
     if sim.checkpoint_interval.is_some() {
         return cx.err(
             format!("{spath}.checkpointInterval"),
@@ -765,19 +790,209 @@ fn deployment(
     Ok(Workload {
         name: d.metadata.name.clone(),
         kind: WorkloadKind::Deployment {
-            replicas: replicas as u32,
+            replicas: 0,
+            rollout: DEFAULT_ROLLOUT,
         },
         template: (templates.len() - 1) as u32,
         requests: RequestModel::Fixed {
             requests: requests.0,
             nonzero: requests.1,
         },
-        usage: usage(cx, &spath, &sim.usage)?,
-        startup_delay: startup_delay(cx, &spath, sim.startup_delay.as_ref())?,
+        usage: usage(cx, spath, &sim.usage)?,
+        startup_delay: startup_delay(cx, spath, sim.startup_delay.as_ref())?,
         run_time: None,
-        crash: crash(cx, &spath, sim.crash.as_ref())?,
-        ready_delay: ready_delay(cx, &tpath, &d.spec.template.spec)?,
+        crash: crash(cx, spath, sim.crash.as_ref())?,
+        ready_delay: ready_delay(cx, tpath, &t.spec)?,
     })
+}
+
+/// Kubernetes' defaults: RollingUpdate with 25 % surge and 25 % unavailable, no
+/// `minReadySeconds`, 10 old ReplicaSets kept, 600 s progress deadline.
+const DEFAULT_ROLLOUT: RolloutSpec = RolloutSpec {
+    strategy: Strategy::RollingUpdate {
+        max_surge: IntOrPercent::Percent(25),
+        max_unavailable: IntOrPercent::Percent(25),
+    },
+    min_ready: 0,
+    revision_history_limit: 10,
+    progress_deadline: 600 * NANOS_PER_SEC,
+    rollback_on_deadline: false,
+};
+
+/// Longest `minReadySeconds` or `progressDeadlineSeconds` accepted: the longest run.
+const MAX_ROLLOUT_SECONDS: u64 = MAX_DURATION_NANOS / NANOS_PER_SEC;
+
+/// Most old ReplicaSets a Deployment may keep.
+const MAX_REVISION_HISTORY: u64 = 1_000;
+
+/// `strategy`, `minReadySeconds`, `revisionHistoryLimit`, `progressDeadlineSeconds` and
+/// `simulation.rollbackOnProgressDeadline`, checked as the API server does.
+fn rollout_spec(cx: &Ctx, path: &str, d: &DeploymentDoc) -> R<RolloutSpec> {
+    let spec = &d.spec;
+    let mut r = DEFAULT_ROLLOUT;
+    if let Some(s) = &spec.strategy {
+        let spath = format!("{path}.spec.strategy");
+        match s.kind.unwrap_or(StrategyTypeDoc::RollingUpdate) {
+            StrategyTypeDoc::Recreate => {
+                if s.rolling_update.is_some() {
+                    return cx.err(
+                        format!("{spath}.rollingUpdate"),
+                        "may not be given with `type: Recreate`",
+                    );
+                }
+                r.strategy = Strategy::Recreate;
+            }
+            StrategyTypeDoc::RollingUpdate => {
+                let ru = s.rolling_update.as_ref();
+                let rpath = format!("{spath}.rollingUpdate");
+                let surge = int_or_percent(
+                    cx,
+                    &format!("{rpath}.maxSurge"),
+                    ru.and_then(|u| u.max_surge.as_ref()),
+                )?;
+                let unavailable = int_or_percent(
+                    cx,
+                    &format!("{rpath}.maxUnavailable"),
+                    ru.and_then(|u| u.max_unavailable.as_ref()),
+                )?;
+                if let IntOrPercent::Percent(p) = unavailable {
+                    if p > 100 {
+                        return cx.err(
+                            format!("{rpath}.maxUnavailable"),
+                            "must not be greater than 100%",
+                        );
+                    }
+                }
+                if surge.is_zero() && unavailable.is_zero() {
+                    return cx.err(
+                        format!("{rpath}.maxUnavailable"),
+                        "may not be 0 when `maxSurge` is 0: the rollout could never replace a pod",
+                    );
+                }
+                r.strategy = Strategy::RollingUpdate {
+                    max_surge: surge,
+                    max_unavailable: unavailable,
+                };
+            }
+        }
+    }
+    let seconds = |field: &str, v: Option<u64>, default: Nanos| -> R<Nanos> {
+        match v {
+            None => Ok(default),
+            Some(v) if v > MAX_ROLLOUT_SECONDS => cx.err(
+                format!("{path}.spec.{field}"),
+                format!("{v} is more than the longest run, {MAX_ROLLOUT_SECONDS} s"),
+            ),
+            Some(v) => Ok(v * NANOS_PER_SEC),
+        }
+    };
+    r.min_ready = seconds("minReadySeconds", spec.min_ready_seconds, 0)?;
+    r.progress_deadline = seconds(
+        "progressDeadlineSeconds",
+        spec.progress_deadline_seconds,
+        r.progress_deadline,
+    )?;
+    if r.progress_deadline <= r.min_ready {
+        return cx.err(
+            format!("{path}.spec.progressDeadlineSeconds"),
+            "must be greater than minReadySeconds",
+        );
+    }
+    if let Some(h) = spec.revision_history_limit {
+        if h > MAX_REVISION_HISTORY {
+            return cx.err(
+                format!("{path}.spec.revisionHistoryLimit"),
+                format!("{h} exceeds the limit of {MAX_REVISION_HISTORY} old ReplicaSets"),
+            );
+        }
+        r.revision_history_limit = h as u32;
+    }
+    r.rollback_on_deadline = d.simulation.rollback_on_progress_deadline.unwrap_or(false);
+    Ok(r)
+}
+
+/// A `maxSurge` or `maxUnavailable` (default 25%).
+fn int_or_percent(cx: &Ctx, path: &str, v: Option<&IntOrStringDoc>) -> R<IntOrPercent> {
+    match v {
+        None => Ok(IntOrPercent::Percent(25)),
+        Some(IntOrStringDoc::Int(n)) => match u32::try_from(*n) {
+            Ok(n) if u64::from(n) <= MAX_REPLICAS => Ok(IntOrPercent::Int(n)),
+            _ => cx.err(
+                path,
+                format!("{n}: give a number of pods from 0 to {MAX_REPLICAS}, or a percent such as \"25%\""),
+            ),
+        },
+        Some(IntOrStringDoc::Str(s)) => match IntOrPercent::parse_percent(s) {
+            Ok(IntOrPercent::Percent(p)) if p > 10_000 => {
+                cx.err(path, format!("{p}% is absurd; give at most 10000%"))
+            }
+            Ok(v) => Ok(v),
+            Err(m) => cx.err(path, m),
+        },
+    }
+}
+
+/// A version of Deployment `d` (whose validated workload is `base`) brought by the
+/// `rollout` event at `path`: its template must still match the Deployment's selector
+/// (or, without one, carry the Deployment's template labels); omitted simulation keys keep
+/// the Deployment's.
+pub(super) fn version(
+    cx: &mut Ctx,
+    path: &str,
+    e: &RolloutEventDoc,
+    d: &DeploymentDoc,
+    base: &Workload,
+    refs: &Refs,
+    templates: &mut Vec<PodTemplate>,
+) -> R<Workload> {
+    let empty = PodSimDoc::default();
+    let sim = e.simulation.as_ref().unwrap_or(&empty);
+    let spath = format!("{path}.simulation");
+    if sim.rollback_on_progress_deadline.is_some() {
+        return cx.err(
+            format!("{spath}.rollbackOnProgressDeadline"),
+            "is a setting of the Deployment, not of a version; set it in the Deployment's `simulation:`",
+        );
+    }
+    let own_labels;
+    let selector = match &d.spec.selector {
+        Some(s) => s,
+        None => {
+            own_labels = SelectorDoc {
+                match_labels: d
+                    .spec
+                    .template
+                    .metadata
+                    .as_ref()
+                    .map(|m| m.labels.clone())
+                    .unwrap_or_default(),
+                match_expressions: Vec::new(),
+            };
+            &own_labels
+        }
+    };
+    let mut w = pod_workload(
+        cx,
+        &format!("{path}.template"),
+        &spath,
+        d,
+        &e.template,
+        Some(selector),
+        sim,
+        refs,
+        templates,
+    )?;
+    w.kind = base.kind.clone();
+    if sim.startup_delay.is_none() {
+        w.startup_delay = base.startup_delay.clone();
+    }
+    if sim.usage.is_empty() {
+        w.usage = base.usage.clone();
+    }
+    if sim.crash.is_none() {
+        w.crash = base.crash.clone();
+    }
+    Ok(w)
 }
 
 fn check_kind(
