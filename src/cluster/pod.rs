@@ -137,6 +137,8 @@ pub enum PodReason {
     Preempted,
     /// Evicted through the eviction API (a drain).
     Evicted,
+    /// The kubelet refused a pinned pod: its node is down.
+    NodeLost,
     /// Deleted by the taint manager: its node's NoExecute taint was not tolerated, or no
     /// longer (`tolerationSeconds` ran out).
     DeletionByTaintManager,
@@ -157,6 +159,7 @@ impl PodReason {
             PodReason::Preempted => "PreemptionByScheduler".into(),
             PodReason::Evicted => "Evicted".into(),
             PodReason::DeletionByTaintManager => "DeletionByTaintManager".into(),
+            PodReason::NodeLost => "NodeLost".into(),
         }
     }
 }

@@ -429,18 +429,6 @@ pub fn schedule_eviction(ctx: &mut Ctx, pod: PodId) -> io::Result<()> {
     }
 }
 
-/// A pod bound to a node whose kubelet is down: it starts when the node is repaired,
-/// unless the taint manager deletes it first.
-pub fn bound_to_down_node(ctx: &mut Ctx, pod: PodId, n: NodeId) -> io::Result<()> {
-    let tainted = ctx.cluster.nodes.taints[n.index()]
-        .iter()
-        .any(|t| t.key == UNREACHABLE && t.effect == TaintEffect::NoExecute);
-    if tainted {
-        schedule_eviction(ctx, pod)?;
-    }
-    Ok(())
-}
-
 /// The taint manager deletes the pod. Its node is down, so there is no graceful
 /// termination: it is gone at once, and its owner replaces it.
 pub fn evict(ctx: &mut Ctx, pod: PodId) -> io::Result<()> {
