@@ -420,3 +420,29 @@ cluster:
         "{measured}"
     );
 }
+
+#[test]
+fn the_bundled_zone_outage_scenario_tells_its_story() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("zo");
+    let o = kubesim(&[
+        "run",
+        "scenarios/zone-outage.yaml",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // 3 of 9 nodes down for 1200 of 2400 s: 1 − 3600/21600.
+    assert_eq!(summary(&out, "node_availability"), "0.833333");
+    assert_eq!(summary(&out, "node_failures"), "3");
+    // zone-c held 2 checkout and 6 reports pods.
+    assert_eq!(summary(&out, "pods_evicted_by_taint"), "8");
+    let rows = read_csv(&out.join("events.csv"));
+    assert_eq!(times(&rows, "node_tainted"), vec![655.0, 665.0, 675.0]);
+    assert_eq!(summary(&out, "pods_running_end"), "12");
+    let up = column(&out.join("timeseries.csv"), "nodes_up");
+    // Rows every 30 s, each the state after the events at its time.
+    assert_eq!((up[19].as_str(), up[20].as_str()), ("9", "6")); // 570 s, 600 s
+    assert_eq!((up[59].as_str(), up[60].as_str()), ("6", "9")); // 1770 s, 1800 s
+}
