@@ -1179,3 +1179,140 @@ fn scale_beyond_the_replica_limit() {
     assert_field(&m, "events[0].replicas");
     assert_says(&m, &["limit"]);
 }
+
+// ---- Node failures ----
+
+#[test]
+fn node_failure_names_an_unknown_node() {
+    let m = refused(with_event("{at: 1m, type: node_failure, nodes: [pool-9]}"));
+    assert_field(&m, "events[0].nodes[0]");
+    assert_says(&m, &["no node `pool-9`"]);
+}
+
+#[test]
+fn node_failure_names_an_unknown_pool() {
+    let m = refused(with_event("{at: 1m, type: node_failure, pool: gpu}"));
+    assert_field(&m, "events[0].pool");
+    assert_says(&m, &["no node pool `gpu`", "pool"]);
+}
+
+#[test]
+fn node_failure_count_zero_or_larger_than_the_pool() {
+    for count in ["0", "3"] {
+        let m = refused(with_event(&format!(
+            "{{at: 1m, type: node_failure, pool: pool, count: {count}}}"
+        )));
+        assert_field(&m, "events[0].count");
+        assert_says(&m, &["between 1 and the pool's 2 nodes"]);
+    }
+}
+
+#[test]
+fn node_failure_repair_after_zero() {
+    let m = refused(with_event(
+        "{at: 1m, type: node_failure, nodes: [pool-0], repairAfter: 0s}",
+    ));
+    assert_field(&m, "events[0].repairAfter");
+    assert_says(&m, &["more than 0s"]);
+}
+
+#[test]
+fn node_failure_repair_after_negative() {
+    let m = refused(with_event(
+        "{at: 1m, type: node_failure, nodes: [pool-0], repairAfter: -5m}",
+    ));
+    // Inside an internally tagged entry serde can only point at the entry itself.
+    assert_says(&m, &["events", "-5m", "must not be negative"]);
+}
+
+#[test]
+fn zone_outage_names_a_zone_that_does_not_exist() {
+    let text = scenario_with(
+        "      count: 2\n",
+        "      count: 2\n      zones: [us-east-1a, us-east-1b]\n",
+    );
+    let m = refused(format!(
+        "{text}events:\n  - {{at: 1m, type: zone_outage, zone: us-east-1c, duration: 10m}}\n"
+    ));
+    assert_field(&m, "events[0].zone");
+    assert_says(&m, &["no zone `us-east-1c`", "us-east-1a, us-east-1b"]);
+}
+
+#[test]
+fn zone_outage_in_a_cluster_without_zones() {
+    let m = refused(with_event(
+        "{at: 1m, type: zone_outage, zone: a, duration: 10m}",
+    ));
+    assert_field(&m, "events[0].zone");
+    assert_says(&m, &["no zones", "zones:"]);
+}
+
+#[test]
+fn zone_outage_without_a_positive_duration() {
+    let text = scenario_with("      count: 2\n", "      count: 2\n      zones: [a]\n");
+    let m = refused(format!(
+        "{text}events:\n  - {{at: 1m, type: zone_outage, zone: a, duration: 0s}}\n"
+    ));
+    assert_field(&m, "events[0].duration");
+    assert_says(&m, &["more than 0s"]);
+    let m = refused(format!(
+        "{text}events:\n  - {{at: 1m, type: zone_outage, zone: a}}\n"
+    ));
+    assert_says(&m, &["duration"]);
+}
+
+#[test]
+fn pool_failures_without_time_to_repair() {
+    let m = refused(scenario_with(
+        "      count: 2\n",
+        "      count: 2\n      failures: {timeToFailure: {exponential: {mean: 1h}}}\n",
+    ));
+    assert_field(&m, "cluster.nodePools[0].failures.timeToRepair");
+    assert_says(&m, &["required"]);
+}
+
+#[test]
+fn pool_failures_with_an_unknown_field() {
+    let m = refused(scenario_with(
+        "      count: 2\n",
+        "      count: 2\n      failures: {timeToFailure: 1h, timeToRepair: 5m, mtbf: 1h}\n",
+    ));
+    assert_says(&m, &["mtbf"]);
+}
+
+#[test]
+fn pool_failures_too_frequent() {
+    let m = refused(scenario_with(
+        "      count: 2\n",
+        "      count: 2\n      failures: {timeToFailure: 1ns, timeToRepair: 1ns}\n",
+    ));
+    assert_field(&m, "cluster.nodePools[0].failures");
+    assert_says(&m, &["node failures expected", "limit"]);
+}
+
+#[test]
+fn node_lifecycle_out_of_range() {
+    for (field, value, says) in [
+        ("nodeEvictionRate", "-1", "between 1e-9 and 1000"),
+        ("unhealthyZoneThreshold", "1.5", "at most 1"),
+        ("largeClusterSizeThreshold", "0", "at least 1"),
+        ("nodeMonitorPeriod", "0s", "more than 0s"),
+    ] {
+        let m = refused(format!("{BASE}nodeLifecycle: {{{field}: {value}}}\n"));
+        assert_field(&m, &format!("nodeLifecycle.{field}"));
+        assert_says(&m, &[says]);
+    }
+}
+
+#[test]
+fn toleration_seconds_without_no_execute() {
+    let m = refused(scenario_with(
+        "            restartPolicy: Never\n",
+        "            restartPolicy: Never\n            tolerations: [{key: k, operator: Exists, effect: NoSchedule, tolerationSeconds: 60}]\n",
+    ));
+    assert_field(
+        &m,
+        "workloads.jobs[0].spec.template.spec.tolerations[0].tolerationSeconds",
+    );
+    assert_says(&m, &["NoExecute"]);
+}

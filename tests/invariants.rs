@@ -1,9 +1,10 @@
 //! Property tests: over random scenarios (heterogeneous pools, taints, pinned pods that may
 //! not fit, Job streams with varied requests, Deployments with topology spread and
 //! anti-affinity, priorities with preemption, every placement policy, scheduling cycles
-//! that take time), after every single event every
+//! that take time, node failures from pools' `failures` and from `node_failure` and
+//! `zone_outage` events), after every single event every
 //! pod is in exactly one phase, the phases add up to the pods created, no node holds more
-//! requests than its allocatable, and no pod sits on a node that is not Ready.
+//! requests than its allocatable, and no pod runs on a node that is down.
 //! (`run_checked` recounts everything after each event and fails on any difference.)
 
 mod common;
@@ -19,6 +20,33 @@ struct Pool {
     max_pods: u32,
     tainted: bool,
     added_at_s: u32,
+    /// Mean time to failure and to repair, minutes.
+    failures: Option<(u32, u32)>,
+}
+
+/// A scheduled failure: `zone_outage` of zone a or b, or `node_failure` of some nodes of
+/// the first pool, with an optional repair.
+#[derive(Debug, Clone)]
+struct Fault {
+    at_s: u32,
+    zone: Option<bool>,
+    count: u32,
+    repair_s: Option<u32>,
+}
+
+fn fault() -> impl Strategy<Value = Fault> {
+    (
+        0u32..1200,
+        prop::option::of(any::<bool>()),
+        1u32..6,
+        prop::option::of(1u32..900),
+    )
+        .prop_map(|(at_s, zone, count, repair_s)| Fault {
+            at_s,
+            zone,
+            count,
+            repair_s,
+        })
 }
 
 #[derive(Debug, Clone)]
@@ -53,15 +81,19 @@ fn pool() -> impl Strategy<Value = Pool> {
         1u32..12,
         any::<bool>(),
         prop::option::weighted(0.3, 1u32..900),
+        prop::option::weighted(0.3, (1u32..20, 1u32..10)),
     )
-        .prop_map(|(count, cpu, mem_gi, max_pods, tainted, added_at)| Pool {
-            count,
-            cpu,
-            mem_gi,
-            max_pods,
-            tainted,
-            added_at_s: added_at.unwrap_or(0),
-        })
+        .prop_map(
+            |(count, cpu, mem_gi, max_pods, tainted, added_at, failures)| Pool {
+                count,
+                cpu,
+                mem_gi,
+                max_pods,
+                tainted,
+                added_at_s: added_at.unwrap_or(0),
+                failures,
+            },
+        )
 }
 
 fn deploy() -> impl Strategy<Value = Deploy> {
@@ -118,6 +150,7 @@ fn render(
     pools: &[Pool],
     deploys: &[Deploy],
     jobs: &[JobStream],
+    faults: &[Fault],
 ) -> String {
     let mut y = format!(
         "apiVersion: kubesim/v1\nkind: Scenario\nmetadata: {{name: prop}}\nseed: {seed}\nduration: 20m\n\
@@ -136,6 +169,11 @@ fn render(
         // Pinned pods name nodes of the first pool, which must be there from the start.
         if i > 0 && p.added_at_s > 0 {
             y += &format!("      addedAt: {}s\n", p.added_at_s);
+        }
+        if let Some((up, down)) = p.failures {
+            y += &format!(
+                "      failures: {{timeToFailure: {{exponential: {{mean: {up}m}}}}, timeToRepair: {{exponential: {{mean: {down}m}}}}}}\n"
+            );
         }
     }
     // Pinned pods name a node of the first pool.
@@ -168,7 +206,11 @@ fn render(
             y += &format!("            nodeName: p0-{}\n", n % first_pool_nodes);
         }
         if d.tolerates {
-            y += "            tolerations: [{key: dedicated, operator: Exists}]\n";
+            // Tolerates the dedicated taint, and an unreachable node for a while.
+            y += &format!(
+                "            tolerations: [{{key: dedicated, operator: Exists}}, {{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: {}}}]\n",
+                d.cpu_m % 120
+            );
         }
         y += &format!(
             "            containers: [{{name: c, resources: {{requests: {{cpu: {}m, memory: {}Mi}}}}}}]\n",
@@ -198,6 +240,28 @@ fn render(
             y += &format!("          - {{requests: {{cpu: {cpu_m}m, memory: {mem_gi}Gi}}}}\n");
         }
     }
+    if !faults.is_empty() {
+        y += "events:\n";
+    }
+    for f in faults {
+        let repair = f
+            .repair_s
+            .map(|r| format!(", repairAfter: {r}s"))
+            .unwrap_or_default();
+        y += &match f.zone {
+            Some(b) => format!(
+                "  - {{at: {}s, type: zone_outage, zone: {}, duration: {}s}}\n",
+                f.at_s,
+                if b { "b" } else { "a" },
+                f.repair_s.unwrap_or(600)
+            ),
+            None => format!(
+                "  - {{at: {}s, type: node_failure, pool: p0, count: {}{repair}}}\n",
+                f.at_s,
+                f.count.min(pools[0].count)
+            ),
+        };
+    }
     y
 }
 
@@ -212,8 +276,9 @@ proptest! {
         pools in prop::collection::vec(pool(), 1..4),
         deploys in prop::collection::vec(deploy(), 0..4),
         jobs in prop::collection::vec(job(), 0..3),
+        faults in prop::collection::vec(fault(), 0..3),
     ) {
-        let text = render(seed, (policy, cycle_ms), &pools, &deploys, &jobs);
+        let text = render(seed, (policy, cycle_ms), &pools, &deploys, &jobs, &faults);
         let (_, o) = run_checked(&text);
         let c = &o.cluster;
         let phases: u64 = kubesim::cluster::pod::PodPhase::ALL.iter().map(|&p| c.count(p)).sum();

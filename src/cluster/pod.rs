@@ -138,6 +138,8 @@ pub enum PodReason {
     Evicted,
     /// Its container crashed and its `restartPolicy` is `Never`.
     Error,
+    /// The kubelet refused a pinned pod: its node is down.
+    NodeLost,
     /// Deleted by the taint manager: its node's NoExecute taint was not tolerated, or no
     /// longer (`tolerationSeconds` ran out).
     DeletionByTaintManager,
@@ -162,6 +164,7 @@ impl PodReason {
             PodReason::Error => "Error".into(),
             PodReason::DeletionByTaintManager => "DeletionByTaintManager".into(),
             PodReason::ScaledDown => "ScaledDown".into(),
+            PodReason::NodeLost => "NodeLost".into(),
         }
     }
 }

@@ -268,9 +268,15 @@ mod eviction_tests {
         assert_eq!(time_to_eviction(&[], &taints), Some(0));
         assert_eq!(time_to_eviction(&[], &[]), None);
         let t300 = tol(UNREACHABLE, Some(TaintEffect::NoExecute), Some(300));
-        assert_eq!(time_to_eviction(&[t300.clone()], &taints), Some(300 * s));
+        assert_eq!(
+            time_to_eviction(std::slice::from_ref(&t300), &taints),
+            Some(300 * s)
+        );
         let forever = tol(UNREACHABLE, None, None);
-        assert_eq!(time_to_eviction(&[forever.clone()], &taints), None);
+        assert_eq!(
+            time_to_eviction(std::slice::from_ref(&forever), &taints),
+            None
+        );
         // The first toleration matching a taint is the one used (GetMatchingTolerations).
         assert_eq!(
             time_to_eviction(&[forever.clone(), t300.clone()], &taints),

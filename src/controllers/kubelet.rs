@@ -12,12 +12,18 @@ use crate::scheduler::plugins::node_affinity;
 use std::io;
 
 /// Why the kubelet of `node` would refuse `pod`, checked in the kubelet's order
-/// (`generalFilter`): resources, then node affinity (`nodeSelector` and required terms), then NoExecute taints
+/// (`generalFilter`) after the node being down: resources, then node affinity (`nodeSelector` and required terms), then NoExecute taints
 /// (the only effect the kubelet checks).
 fn admission_failure(ctx: &Ctx, pod: PodId, node: NodeId) -> Option<PodReason> {
     let p = &ctx.cluster.pods[pod.index()];
     let t = &ctx.cluster.templates[p.template as usize];
     let nodes = &ctx.cluster.nodes;
+    // A down node's kubelet admits nothing; failing the pod (its owner retries after a
+    // backoff) rather than leaving it to the taint manager avoids an endless
+    // create-and-evict loop at one instant.
+    if !nodes.up[node.index()] {
+        return Some(PodReason::NodeLost);
+    }
     if let Some(lack) = nodes.shortfalls(node, &p.requests).next() {
         return Some(PodReason::OutOf(lack));
     }
@@ -68,9 +74,10 @@ pub fn bind(ctx: &mut Ctx, pod: PodId, node: NodeId) -> io::Result<()> {
     ctx.rec
         .pod_event(ctx.now, "pod_bound", ctx.cluster, pod, "")?;
     if !ctx.cluster.nodes.up[node.index()] {
-        // Nobody runs it until the node is repaired (the scheduler may still bind to a
-        // node that failed before the node lifecycle controller noticed).
-        return super::node_lifecycle::bound_to_down_node(ctx, pod, node);
+        // The scheduler may bind to a node that failed before the node lifecycle
+        // controller noticed: nothing runs the pod until the node is repaired, and the
+        // taint manager sees it with the node's other pods.
+        return Ok(());
     }
     ctx.queue.push(
         ctx.now.saturating_add(delay),

@@ -157,11 +157,6 @@ impl NodeLifecycle {
         }
     }
 
-    /// The zone states now (`handleDisruption` reads them after every monitor pass).
-    pub fn zone_states(&self) -> Vec<ZoneState> {
-        self.zones.iter().map(|z| z.state).collect()
-    }
-
     /// Nodes joined: their zones grow.
     pub fn nodes_added(&mut self, ctx: &mut Ctx, nodes: &[NodeId]) -> io::Result<()> {
         for &n in nodes {
@@ -408,7 +403,7 @@ fn unreachable(effect: TaintEffect) -> Taint {
 /// The taint manager's `processPodOnNode` for a pod on a node with the unreachable
 /// NoExecute taint: deleted now if a NoExecute taint is not tolerated, at now +
 /// `tolerationSeconds` if tolerated for a while, never if tolerated forever.
-pub fn schedule_eviction(ctx: &mut Ctx, pod: PodId) -> io::Result<()> {
+fn schedule_eviction(ctx: &mut Ctx, pod: PodId) -> io::Result<()> {
     let p = &ctx.cluster.pods[pod.index()];
     let Some(n) = p.node else { return Ok(()) };
     if p.terminating || !p.phase.on_node() {
@@ -427,18 +422,6 @@ pub fn schedule_eviction(ctx: &mut Ctx, pod: PodId) -> io::Result<()> {
             Ok(())
         }
     }
-}
-
-/// A pod bound to a node whose kubelet is down: it starts when the node is repaired,
-/// unless the taint manager deletes it first.
-pub fn bound_to_down_node(ctx: &mut Ctx, pod: PodId, n: NodeId) -> io::Result<()> {
-    let tainted = ctx.cluster.nodes.taints[n.index()]
-        .iter()
-        .any(|t| t.key == UNREACHABLE && t.effect == TaintEffect::NoExecute);
-    if tainted {
-        schedule_eviction(ctx, pod)?;
-    }
-    Ok(())
 }
 
 /// The taint manager deletes the pod. Its node is down, so there is no graceful

@@ -108,7 +108,7 @@ pub fn summary(
     );
     put("events", events.to_string());
     put("nodes", cluster.nodes.len().to_string());
-    // Nodes never fail in this model: a pool's nodes are up from `addedAt` to the end.
+    // A pool's nodes are provisioned from `addedAt` to the end, up or failed.
     let hours = |pool: &crate::scenario::model::Pool| {
         let from = pool.added_at.max(scenario.warmup);
         pool.count as f64 * end.saturating_sub(from) as f64 / 3600e9
