@@ -513,3 +513,20 @@ fn crashes_are_reproducible_and_do_not_depend_on_the_scheduler() {
         "the policies should place the pods differently"
     );
 }
+
+#[test]
+fn the_pod_is_ready_when_its_slowest_container_is() {
+    // Two containers with probes of 5 s and 12 s, one without: Ready at 1 + 12 = 13 s.
+    let text = scenario(
+        "  deployments:\n    - metadata: {name: web}\n      spec:\n        template:\n          spec:\n\
+         \x20           containers:\n\
+         \x20             - {name: a, readinessProbe: {initialDelaySeconds: 5}}\n\
+         \x20             - {name: b, readinessProbe: {initialDelaySeconds: 12, failureThreshold: 3}}\n\
+         \x20             - {name: c}\n",
+        "duration: 1m",
+    );
+    let dir = run(&text);
+    assert_eq!(times(&rows(dir.path(), "pod_ready", "web-0")), [13 * S]);
+    let (_, o) = run_checked(&text);
+    assert_eq!(o.cluster.pods[0].ready_since, Some(13 * S));
+}
