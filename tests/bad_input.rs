@@ -1075,6 +1075,20 @@ fn readiness_probe_with_an_unknown_key() {
     );
 }
 
+#[test]
+fn readiness_probe_on_a_plain_init_container() {
+    let text = scenario_with(
+        "            containers:\n              - name: app\n",
+        "            initContainers:\n              - {name: setup, readinessProbe: {initialDelaySeconds: 1}}\n            containers:\n              - name: app\n",
+    );
+    let m = refused(&text);
+    assert_field(
+        &m,
+        "workloads.deployments[0].spec.template.spec.initContainers[0].readinessProbe",
+    );
+    assert_says(&m, &["sidecars", "restartPolicy: Always"]);
+}
+
 // ---- Rollouts ----
 
 /// A `rollout` event of Deployment `deployment` to a template with `labels`.

@@ -463,3 +463,70 @@ fn invariants_hold_through_crash_loops_and_failures() {
             .any(|p| p.phase == PodPhase::Failed && p.reason == Some(PodReason::Error))
     );
 }
+
+#[test]
+fn crashes_are_reproducible_and_do_not_depend_on_the_scheduler() {
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let run_to = |name: &str, extra: &[&str]| {
+        let out = tmp.path().join(name);
+        let mut args = vec![
+            "run",
+            "scenarios/crashes.yaml",
+            "--out",
+            out.to_str().expect("utf-8 path"),
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        let o = kubesim(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let (a, b) = (run_to("a", &[]), run_to("b", &[]));
+    for f in kubesim::OUTPUT_FILES {
+        assert_eq!(
+            std::fs::read(a.join(f)).expect("file"),
+            std::fs::read(b.join(f)).expect("file"),
+            "{f} differs between identical runs"
+        );
+    }
+    // The Deployment's pods all fit at once under either policy, so they start at the same
+    // times; their crashes are drawn per pod and start, hence the same, on other nodes.
+    let packed = run_to("packed", &["--scheduler", "first-fit"]);
+    let crashes = |dir: &Path| -> Vec<(String, String, String, String)> {
+        read_csv(&dir.join("events.csv"))
+            .into_iter()
+            .filter(|r| r[1] == "container_crashed" && r[2].starts_with("api-"))
+            .map(|r| (r[0].clone(), r[2].clone(), r[3].clone(), r[4].clone()))
+            .collect()
+    };
+    let (spread, dense) = (crashes(&a), crashes(&packed));
+    assert!(!spread.is_empty());
+    let strip = |v: &[(String, String, String, String)]| -> Vec<(String, String, String)> {
+        v.iter()
+            .map(|r| (r.0.clone(), r.1.clone(), r.3.clone()))
+            .collect()
+    };
+    assert_eq!(strip(&spread), strip(&dense));
+    assert_ne!(
+        spread.iter().map(|r| &r.2).collect::<Vec<_>>(),
+        dense.iter().map(|r| &r.2).collect::<Vec<_>>(),
+        "the policies should place the pods differently"
+    );
+}
+
+#[test]
+fn the_pod_is_ready_when_its_slowest_container_is() {
+    // Two containers with probes of 5 s and 12 s, one without: Ready at 1 + 12 = 13 s.
+    let text = scenario(
+        "  deployments:\n    - metadata: {name: web}\n      spec:\n        template:\n          spec:\n\
+         \x20           containers:\n\
+         \x20             - {name: a, readinessProbe: {initialDelaySeconds: 5}}\n\
+         \x20             - {name: b, readinessProbe: {initialDelaySeconds: 12, failureThreshold: 3}}\n\
+         \x20             - {name: c}\n",
+        "duration: 1m",
+    );
+    let dir = run(&text);
+    assert_eq!(times(&rows(dir.path(), "pod_ready", "web-0")), [13 * S]);
+    let (_, o) = run_checked(&text);
+    assert_eq!(o.cluster.pods[0].ready_since, Some(13 * S));
+}

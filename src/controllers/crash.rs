@@ -47,16 +47,12 @@ fn crash_after(model: &CrashModel, rng: &mut StreamRng) -> Option<Nanos> {
 /// (`restartPolicy: Never`), which its owner must hear; otherwise the restart is scheduled
 /// after the CrashLoopBackOff delay.
 pub fn crashed(ctx: &mut Ctx, pod: PodId) -> io::Result<bool> {
-    let policy = {
-        let p = &ctx.cluster.pods[pod.index()];
-        ctx.cluster.templates[p.template as usize].restart_policy
-    };
-    if policy == RestartPolicy::Never {
-        kubelet::stop_containers(ctx, pod);
+    kubelet::stop_containers(ctx, pod);
+    let p = &mut ctx.cluster.pods[pod.index()];
+    if ctx.cluster.templates[p.template as usize].restart_policy == RestartPolicy::Never {
+        let (w, node) = (p.workload, p.node);
         ctx.rec
             .pod_event(ctx.now, "container_crashed", ctx.cluster, pod, "")?;
-        let p = &ctx.cluster.pods[pod.index()];
-        let (w, node) = (p.workload, p.node);
         ctx.cluster
             .finish(pod, PodPhase::Failed, PodReason::Error, ctx.now);
         ctx.rec.pod_ended(w, false);
@@ -67,8 +63,6 @@ pub fn crashed(ctx: &mut Ctx, pod: PodId) -> io::Result<bool> {
         }
         return Ok(true);
     }
-    kubelet::stop_containers(ctx, pod);
-    let p = &mut ctx.cluster.pods[pod.index()];
     // Voids the start's pending readiness: the restart schedules its own.
     p.generation = p.generation.wrapping_add(1);
     let generation = p.generation;

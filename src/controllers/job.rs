@@ -243,22 +243,10 @@ impl JobController {
         self.sync(ctx, id)
     }
 
-    /// A pod of Job `id` is being evicted: it no longer counts as active and, as
-    /// upstream without a pod failure policy, counts as a failed pod; its work item is
-    /// retried.
+    /// A pod of Job `id` is being evicted, or failed because its container crashed
+    /// (`restartPolicy: Never`): it no longer counts as active and, as upstream without a
+    /// pod failure policy, counts as a failed pod; its work item is retried.
     pub fn pod_evicted(&mut self, ctx: &mut Ctx, id: JobId, pod: PodId) -> io::Result<()> {
-        let job = &mut self.jobs[id.index()];
-        if job.done {
-            return Ok(());
-        }
-        job.active = job.active.saturating_sub(1);
-        self.retry(ctx, id, pod);
-        self.pod_failed(ctx, id)
-    }
-
-    /// A pod of Job `id` failed because its container crashed (`restartPolicy: Never`):
-    /// a failed pod, whose work item is retried.
-    pub fn pod_crashed(&mut self, ctx: &mut Ctx, id: JobId, pod: PodId) -> io::Result<()> {
         let job = &mut self.jobs[id.index()];
         if job.done {
             return Ok(());

@@ -370,7 +370,8 @@ impl<'s> Simulation<'s> {
                 } else {
                     let owner = ctx.cluster.pods[pod.index()].owner;
                     match ctx.cluster.owners[owner as usize].kind {
-                        OwnerKind::Job(job) => self.jobs.pod_crashed(&mut ctx, job, pod),
+                        // Its Job replaces it as it does an evicted pod.
+                        OwnerKind::Job(job) => self.jobs.pod_evicted(&mut ctx, job, pod),
                         // A Deployment's pods restart always: they never fail by crashing.
                         OwnerKind::Deployment(_) => Ok(()),
                     }
