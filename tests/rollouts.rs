@@ -261,15 +261,25 @@ fn rollback_restores_the_old_template_as_a_new_revision() {
     let text = scenario(4, "", "        startupDelay: 2s", &events);
     let s = common::scenario(&text);
     let v1 = s.workloads[0].template;
-    let (revision, revisions, templates) = step_all(
+    let (revision, revisions, templates, status) = step_all(
         &text,
         |_| {},
         |sim| {
             let d = sim.deployment(WorkloadId(0)).expect("web is a Deployment");
-            (d.revision(), d.revisions(), view(sim, 0).alive_by_template)
+            let v = view(sim, 0).alive_by_template;
+            (d.revision(), d.revisions(), v, d.status())
         },
     );
     assert_eq!(revision, Some(3));
+    assert_eq!(
+        (
+            status.desired,
+            status.current,
+            status.available,
+            status.updated
+        ),
+        (4, 4, 4, 4)
+    );
     // The ReplicaSet of v1 (created first) now has revision 3; v2's keeps 2.
     assert_eq!(revisions, vec![3, 2]);
     assert_eq!(templates, vec![(v1, 4)]);
@@ -476,4 +486,29 @@ fn scale_during_a_stuck_rollout_is_proportional() {
     // Terminated old pods are gone by then (30 s grace from 60 s).
     assert_eq!(before, vec![(v1, 8), (v2, 5)]);
     assert_eq!(end, vec![(v1, 11), (v2, 7)]);
+}
+
+/// The bundled bad-rollout scenario writes byte-identical files when run twice.
+#[test]
+fn bad_rollout_scenario_is_deterministic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |name: &str| {
+        let out = dir.path().join(name);
+        let o = common::kubesim(&[
+            "run",
+            "scenarios/bad-rollout.yaml",
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--quiet",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let (a, b) = (run("a"), run("b"));
+    for f in ["deployments.csv", "events.csv", "summary.csv", "pods.csv"] {
+        let read = |d: &std::path::Path| std::fs::read(d.join(f)).expect("file");
+        assert_eq!(read(&a), read(&b), "{f} differs");
+    }
+    // The scenario does what its comments say: rolled back once, at the deadline.
+    assert_eq!(common::summary(&a, "rollbacks"), "1");
 }

@@ -576,7 +576,13 @@ impl Deployment {
                 ctx.cluster.write_pod_name(p, &mut name);
                 let rank = PodRank {
                     assigned: pod.node.is_some(),
-                    phase: if pod.phase == PodPhase::Running { 2 } else { 0 },
+                    // Kubernetes' phase: Running once the containers have started, even
+                    // while they wait to restart; Pending before.
+                    phase: if pod.phase == PodPhase::Running || pod.started.is_some() {
+                        2
+                    } else {
+                        0
+                    },
                     ready_since: pod.ready_since,
                     colocated: on_node.get(&pod.node).copied().unwrap_or(0),
                     restarts: pod.restarts,
