@@ -152,11 +152,12 @@ pub fn stop_containers(ctx: &mut Ctx, pod: PodId) {
     }
 }
 
-/// A running Job pod stops short of completion (a crash, an eviction, a deletion): of the
+/// A running Job pod stops short of completion (a crash, an eviction, a deletion, its
+/// node failing): of the
 /// time it ran since its containers last started, whole `checkpointInterval`s are saved
 /// as progress and the rest is recorded as lost work. A terminating pod was accounted for
 /// when its termination began.
-fn save_work(ctx: &mut Ctx, pod: PodId) {
+pub(super) fn save_work(ctx: &mut Ctx, pod: PodId) {
     let p = &mut ctx.cluster.pods[pod.index()];
     if p.phase != PodPhase::Running || p.terminating || p.run_time.is_none() {
         return;

@@ -3,7 +3,7 @@
 //! kubelet is gone: its running containers stop and nothing starts there until the repair,
 //! when the pods still bound to it start again in place.
 
-use super::{Ctx, OwnerNotice};
+use super::{Ctx, OwnerNotice, kubelet};
 use crate::cluster::ids::NodeId;
 use crate::cluster::pod::PodPhase;
 use crate::engine::event::Event;
@@ -98,6 +98,8 @@ impl NodeFaults {
             let p = &ctx.cluster.pods[pod.index()];
             let ready_since = p.ready_since;
             if p.phase == PodPhase::Running {
+                // A Job pod's work since its last checkpoint dies with the machine.
+                kubelet::save_work(ctx, pod);
                 ctx.cluster.stop(pod);
                 ctx.cluster.pods[pod.index()].ready_since = ready_since;
             }
