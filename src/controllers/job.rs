@@ -1,9 +1,10 @@
 //! The Job controller and the arrival streams that create Jobs over time.
 
-use super::{Ctx, backoff, draw_pod, draw_requests, kubelet};
+use super::{Ctx, SYNC_RETRY_BASE, SYNC_RETRY_CAP, backoff, draw_pod, draw_requests, kubelet};
 use crate::cluster::OwnerKind;
 use crate::cluster::ids::{JobId, PodId, WorkloadId};
 use crate::cluster::pod::PodReason;
+use crate::cluster::quota::ObjectKind;
 use crate::cluster::resources::Resources;
 use crate::engine::event::Event;
 use crate::engine::rng::{StreamKey, StreamRng};
@@ -36,6 +37,8 @@ struct Job {
     failed: u32,
     done: bool,
     sync_pending: bool,
+    /// Syncs a quota refused in a row (drives the requeue's rate limit).
+    refusals: u32,
 }
 
 /// A workload's arrival state.
@@ -139,6 +142,10 @@ impl JobController {
                 }
             }
         }
+        if !ctx.scenario.quotas.is_empty() && !ctx.admit_object(w, &name, ObjectKind::Job)? {
+            // The submission failed: no Job, and the stream goes on.
+            return Ok(());
+        }
         let mut rng = self.keys[w.index()].rng_at(index);
         let requests = draw_requests(&workload.requests, &mut rng);
         let pod_key = StreamKey::new(rng.random(), "pods");
@@ -156,6 +163,7 @@ impl JobController {
             failed: 0,
             done: false,
             sync_pending: false,
+            refusals: 0,
         });
         ctx.rec.job_created(w);
         ctx.rec.object_event(ctx.now, "job_created", &name, "")?;
@@ -189,7 +197,17 @@ impl JobController {
             let ordinal = ctx.cluster.owners[job.owner as usize].pods_created;
             let mut rng = job.pod_key.rng_at(u64::from(ordinal));
             let draw = draw_pod(workload, job.requests, &mut rng);
-            let (pod, alive) = ctx.create_pod(job.workload, job.owner, draw)?;
+            let Some((pod, alive)) = ctx.create_pod(job.workload, job.owner, draw)? else {
+                // A quota refused the pod: the sync failed; requeue it rate-limited.
+                job.refusals += 1;
+                if !job.sync_pending {
+                    job.sync_pending = true;
+                    let delay = backoff(job.refusals, SYNC_RETRY_BASE, SYNC_RETRY_CAP);
+                    ctx.queue
+                        .push(ctx.now.saturating_add(delay), Event::JobSync { job: id });
+                }
+                return Ok(());
+            };
             job.pods.push(pod);
             if alive {
                 job.active += 1;
@@ -197,6 +215,7 @@ impl JobController {
                 return self.pod_failed(ctx, id);
             }
         }
+        job.refusals = 0;
         Ok(())
     }
 

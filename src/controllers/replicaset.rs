@@ -1,6 +1,6 @@
 //! The ReplicaSet controller behind a Deployment: keeps `replicas` pods alive.
 
-use super::{Ctx, backoff, draw_pod, draw_requests};
+use super::{Ctx, SYNC_RETRY_BASE, SYNC_RETRY_CAP, backoff, draw_pod, draw_requests};
 use crate::cluster::ids::WorkloadId;
 use crate::engine::event::Event;
 use crate::engine::rng::StreamKey;
@@ -22,6 +22,8 @@ pub struct ReplicaSet {
     active: u32,
     /// Pods that failed so far (drives the replacement backoff).
     failures: u32,
+    /// Syncs a quota refused in a row (drives the requeue's rate limit).
+    refusals: u32,
     sync_pending: bool,
     /// Per-pod attributes come from `rng_at(ordinal)` of this stream.
     key: StreamKey,
@@ -36,6 +38,7 @@ impl ReplicaSet {
             replicas,
             active: 0,
             failures: 0,
+            refusals: 0,
             sync_pending: false,
             key,
         }
@@ -51,7 +54,10 @@ impl ReplicaSet {
             let mut rng = self.key.rng_at(u64::from(ordinal));
             let requests = draw_requests(&w.requests, &mut rng);
             let draw = draw_pod(w, requests, &mut rng);
-            let (_, alive) = ctx.create_pod(self.workload, self.owner, draw)?;
+            let Some((_, alive)) = ctx.create_pod(self.workload, self.owner, draw)? else {
+                self.quota_refused(ctx);
+                return Ok(());
+            };
             if alive {
                 self.active += 1;
             } else {
@@ -60,7 +66,24 @@ impl ReplicaSet {
                 break;
             }
         }
+        self.refusals = 0;
         Ok(())
+    }
+
+    /// A quota refused a pod: the sync failed and is requeued with the controller
+    /// workqueue's per-item rate limit.
+    fn quota_refused(&mut self, ctx: &mut Ctx) {
+        self.refusals += 1;
+        if !self.sync_pending {
+            self.sync_pending = true;
+            let delay = backoff(self.refusals, SYNC_RETRY_BASE, SYNC_RETRY_CAP);
+            ctx.queue.push(
+                ctx.now.saturating_add(delay),
+                Event::ReplicaSetSync {
+                    workload: self.workload,
+                },
+            );
+        }
     }
 
     /// One of its pods is being evicted: it no longer counts, and a replacement is

@@ -1,6 +1,6 @@
 //! The events the loop dispatches: small, `Copy`, ids and numbers only (DESIGN §9).
 
-use crate::cluster::ids::{JobId, PodId, PoolId, WorkloadId};
+use crate::cluster::ids::{JobId, NodeId, PodId, PoolId, WorkloadId};
 
 /// Something that happens at one instant of simulated time.
 ///
@@ -64,6 +64,16 @@ pub enum Event {
     Action {
         /// Its index in `Scenario::actions`.
         index: u32,
+    },
+    /// A drain retries the evictions of a node's pods that their budgets refused.
+    DrainRetry {
+        /// The node being drained.
+        node: NodeId,
+    },
+    /// A drained node's maintenance window is over: it is uncordoned.
+    DrainUncordon {
+        /// The node.
+        node: NodeId,
     },
 }
 

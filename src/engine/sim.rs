@@ -6,7 +6,9 @@ use super::rng::StreamKey;
 use super::time::Nanos;
 use crate::cluster::ids::{NodeId, PodId, PoolId, WorkloadId};
 use crate::cluster::pod::{PodPhase, PodReason};
+use crate::cluster::quota::ObjectKind;
 use crate::cluster::{ClusterState, OwnerKind};
+use crate::controllers::drain::Drains;
 use crate::controllers::job::JobController;
 use crate::controllers::replicaset::ReplicaSet;
 use crate::controllers::{Ctx, Inbox, OwnerNotice, actions, kubelet};
@@ -48,6 +50,7 @@ pub struct Simulation<'s> {
     scheduler: Scheduler,
     replicasets: Vec<Option<ReplicaSet>>,
     jobs: JobController,
+    drains: Drains,
     rec: Recorder,
     inbox: Inbox,
     cycle_pending: bool,
@@ -69,6 +72,8 @@ impl<'s> Simulation<'s> {
             resources: scenario.resources.clone(),
             zones: scenario.zones.clone(),
             templates: scenario.templates.clone(),
+            pdbs: scenario.pdbs.clone(),
+            quota_usage: crate::cluster::quota::QuotaUsage::new(scenario.quotas.len()),
             ..ClusterState::default()
         };
         let mut queue = EventQueue::new();
@@ -122,6 +127,7 @@ impl<'s> Simulation<'s> {
             scheduler,
             replicasets,
             jobs: JobController::new(scenario.seed, &scenario.workloads),
+            drains: Drains::default(),
             rec,
             inbox: Inbox::default(),
             cycle_pending: false,
@@ -256,7 +262,16 @@ impl<'s> Simulation<'s> {
         };
         let handled = match event {
             Event::WorkloadStart { workload } => match &mut self.replicasets[workload.index()] {
-                Some(rs) => rs.sync(&mut ctx),
+                Some(rs) => {
+                    let name = &self.scenario.workloads[workload.index()].name;
+                    if self.scenario.quotas.is_empty()
+                        || ctx.admit_object(workload, name, ObjectKind::Deployment)?
+                    {
+                        rs.sync(&mut ctx)
+                    } else {
+                        Ok(())
+                    }
+                }
                 None => {
                     self.jobs.start(&mut ctx, workload);
                     Ok(())
@@ -330,10 +345,16 @@ impl<'s> Simulation<'s> {
                 match &self.scenario.actions[i].action {
                     Action::Cordon(t) => actions::cordon(&mut ctx, i, t, true),
                     Action::Uncordon(t) => actions::cordon(&mut ctx, i, t, false),
+                    Action::Drain(d) => self.drains.start(&mut ctx, i, d),
                 }
             }
+            Event::DrainRetry { node } => self.drains.retry(&mut ctx, node),
+            Event::DrainUncordon { node } => self.drains.uncordon(&mut ctx, node),
         };
         handled?;
+        if self.drains.busy() {
+            self.drains.check(&mut ctx)?;
+        }
         notify_owners(&mut ctx, &mut self.replicasets, &mut self.jobs)
     }
 
@@ -399,7 +420,14 @@ fn apply(
         }
         _ => {}
     }
-    if let Attempt::Preempt { pod, node, victims } = attempt {
+    if let Attempt::Preempt {
+        pod,
+        node,
+        victims,
+        pdb_violations,
+    } = attempt
+    {
+        ctx.rec.preemption_pdb_violations += u64::from(pdb_violations);
         ctx.cluster.nominate(pod, node);
         let detail = format!("by {}", ctx.cluster.pod_name(pod));
         for v in victims {

@@ -2,7 +2,7 @@
 //! workloads it names, turned into [`TimedAction`]s.
 
 use super::closest;
-use super::model::{Action, NodeTargets, Pool, TimedAction};
+use super::model::{Action, Drain, NodeTargets, Pool, TimedAction};
 use super::schema::{NodesEventDoc, ScenarioEventDoc};
 use super::validate::{Ctx, R, check_list};
 use crate::cluster::ids::{NodeId, PoolId};
@@ -34,6 +34,14 @@ pub(super) fn events(cx: &Ctx, list: &[ScenarioEventDoc], refs: &EventRefs) -> R
                 ScenarioEventDoc::Uncordon(n) => (
                     n.at.as_nanos(),
                     Action::Uncordon(targets(cx, &path, n, refs)?),
+                ),
+                ScenarioEventDoc::Drain(d) => (
+                    d.at.as_nanos(),
+                    Action::Drain(Drain {
+                        targets: targets(cx, &path, &d.targets(), refs)?,
+                        uncordon_after: d.uncordon_after.map(|u| u.as_nanos()),
+                        one_at_a_time: d.one_at_a_time,
+                    }),
                 ),
             };
             check_time(cx, &path, at, refs)?;

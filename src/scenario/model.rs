@@ -42,7 +42,17 @@ pub struct Scenario {
     pub warnings: Vec<String>,
     /// Scheduled events, in the order the scenario lists them.
     pub actions: Vec<TimedAction>,
+    /// PodDisruptionBudgets.
+    pub pdbs: Vec<Pdb>,
+    /// ResourceQuotas, in the order the scenario lists them.
+    pub quotas: Vec<Quota>,
+    /// Per template: the pod's limits (`resourcehelper.PodLimits`), for quotas on
+    /// `limits.*`.
+    pub pod_limits: Vec<crate::cluster::resources::Resources>,
 }
+
+pub use crate::cluster::disruption::{Budget, IntOrPercent, Pdb};
+pub use crate::cluster::quota::{Hard, Quota, QuotaResource};
 
 /// One entry of the scenario's `events:`.
 #[derive(Clone, Debug)]
@@ -60,6 +70,19 @@ pub enum Action {
     Cordon(NodeTargets),
     /// Uncordon nodes.
     Uncordon(NodeTargets),
+    /// Drain nodes.
+    Drain(Drain),
+}
+
+/// A drain: cordon, then evict every pod through the disruption budgets.
+#[derive(Clone, Debug)]
+pub struct Drain {
+    /// The nodes.
+    pub targets: NodeTargets,
+    /// Uncordon each node this long after it is drained.
+    pub uncordon_after: Option<Nanos>,
+    /// One node after another, in node order.
+    pub one_at_a_time: bool,
 }
 
 /// The nodes an event acts on.

@@ -40,6 +40,12 @@ pub struct ScenarioDoc {
     /// Things that happen at given times: node failures, drains, rollouts, …
     #[serde(default)]
     pub events: Vec<ScenarioEventDoc>,
+    /// PodDisruptionBudget objects.
+    #[serde(default)]
+    pub pod_disruption_budgets: Vec<PdbDoc>,
+    /// ResourceQuota objects.
+    #[serde(default)]
+    pub resource_quotas: Vec<QuotaDoc>,
 }
 
 /// One scheduled event of `events:`, chosen by its `type`.
@@ -50,6 +56,8 @@ pub enum ScenarioEventDoc {
     Cordon(NodesEventDoc),
     /// Marks nodes schedulable again (`kubectl uncordon`).
     Uncordon(NodesEventDoc),
+    /// Cordons nodes and evicts their pods through their disruption budgets (`kubectl drain`).
+    Drain(DrainEventDoc),
 }
 
 impl ScenarioEventDoc {
@@ -58,6 +66,7 @@ impl ScenarioEventDoc {
         match self {
             ScenarioEventDoc::Cordon(_) => "cordon",
             ScenarioEventDoc::Uncordon(_) => "uncordon",
+            ScenarioEventDoc::Drain(_) => "drain",
         }
     }
 }
@@ -76,6 +85,111 @@ pub struct NodesEventDoc {
     pub pool: Option<String>,
     /// How many of the pool's nodes, picked at random (default all).
     pub count: Option<u64>,
+}
+
+/// A drain: the nodes it acts on, and how it rolls through them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DrainEventDoc {
+    /// When it starts.
+    pub at: SimDuration,
+    /// Node names.
+    #[serde(default)]
+    pub nodes: Vec<String>,
+    /// A pool whose nodes it drains (instead of `nodes`).
+    pub pool: Option<String>,
+    /// How many of the pool's nodes, picked at random (default all).
+    pub count: Option<u64>,
+    /// Uncordon each node this long after it is drained (default: it stays cordoned).
+    pub uncordon_after: Option<SimDuration>,
+    /// Drain the nodes one after another, in node order (default false: all at once).
+    #[serde(default)]
+    pub one_at_a_time: bool,
+}
+
+impl DrainEventDoc {
+    /// The nodes it names, in the shape every node event shares.
+    pub fn targets(&self) -> NodesEventDoc {
+        NodesEventDoc {
+            at: self.at,
+            nodes: self.nodes.clone(),
+            pool: self.pool.clone(),
+            count: self.count,
+        }
+    }
+}
+
+/// A `policy/v1` PodDisruptionBudget.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PdbDoc {
+    /// `policy/v1` if given.
+    pub api_version: Option<String>,
+    /// `PodDisruptionBudget` if given.
+    pub kind: Option<String>,
+    /// Name and namespace.
+    pub metadata: ObjectMeta,
+    /// The budget.
+    pub spec: PdbSpecDoc,
+}
+
+/// `PodDisruptionBudgetSpec`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PdbSpecDoc {
+    /// Pods that must stay available: a count or `"N%"`.
+    pub min_available: Option<IntOrStringDoc>,
+    /// Pods that may be unavailable: a count or `"N%"`.
+    pub max_unavailable: Option<IntOrStringDoc>,
+    /// The pods it covers.
+    pub selector: Option<SelectorDoc>,
+    /// When pods that are not ready may be evicted (default `IfHealthyBudget`).
+    pub unhealthy_pod_eviction_policy: Option<UnhealthyPolicyDoc>,
+}
+
+/// Kubernetes' `IntOrString`: an integer, or a string such as `"25%"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum IntOrStringDoc {
+    /// An integer.
+    Int(i64),
+    /// A string (a percentage).
+    Str(String),
+}
+
+/// `unhealthyPodEvictionPolicy`.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub enum UnhealthyPolicyDoc {
+    /// Pods not ready may be evicted only while the budget is met.
+    IfHealthyBudget,
+    /// Pods not ready may always be evicted.
+    AlwaysAllow,
+}
+
+/// A `v1` ResourceQuota.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct QuotaDoc {
+    /// `v1` if given.
+    pub api_version: Option<String>,
+    /// `ResourceQuota` if given.
+    pub kind: Option<String>,
+    /// Name and namespace.
+    pub metadata: ObjectMeta,
+    /// The limits.
+    pub spec: QuotaSpecDoc,
+}
+
+/// `ResourceQuotaSpec`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct QuotaSpecDoc {
+    /// Hard limits by resource name (`requests.cpu`, `pods`, `count/jobs.batch`, …).
+    pub hard: BTreeMap<String, Quantity>,
+    /// Accepted, not modelled.
+    pub scopes: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub scope_selector: Option<IgnoredAny>,
 }
 
 /// `metadata` of the scenario.

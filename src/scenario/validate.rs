@@ -187,6 +187,11 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
             ),
         );
     }
+    let pdbs =
+        super::disruption::pdbs(&mut cx, &doc.pod_disruption_budgets, &templates, &workloads)?;
+    let quotas =
+        super::disruption::quotas(&mut cx, &doc.resource_quotas, &doc.workloads, &templates)?;
+    let pod_limits = super::disruption::limits(&cx, &doc.workloads, &workloads);
     let actions = super::events::events(
         &cx,
         &doc.events,
@@ -213,6 +218,9 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         workloads,
         warnings: cx.warnings.into_iter().collect(),
         actions,
+        pdbs,
+        quotas,
+        pod_limits,
     })
 }
 
@@ -762,7 +770,7 @@ fn deployment(
     })
 }
 
-fn check_kind(
+pub(super) fn check_kind(
     cx: &Ctx,
     path: &str,
     api_version: Option<&str>,

@@ -1,0 +1,432 @@
+//! Validation of `podDisruptionBudgets:` and `resourceQuotas:`, and the pod limits that
+//! quotas on `limits.*` read.
+
+use super::closest;
+use super::model::{Budget, Hard, IntOrPercent, Pdb, Quota, QuotaResource, Workload};
+use super::scheduling::label_selector;
+use super::schema::{
+    ContainerDoc, IntOrStringDoc, PdbDoc, PodSpecDoc, QuotaDoc, UnhealthyPolicyDoc, WorkloadsDoc,
+};
+use super::validate::{Ctx, R, check_kind, check_list, check_name, check_namespace};
+use crate::cluster::pod::PodTemplate;
+use crate::cluster::pod_request::{ContainerRequests, pod_limits};
+use crate::cluster::resources::{CPU, EPHEMERAL_STORAGE, MAX_RESOURCES, MEMORY, Resources};
+use crate::scenario::limits::MAX_RESOURCE_AMOUNT;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The namespace of objects that name none.
+const DEFAULT_NAMESPACE: &str = "default";
+
+/// The quota resource names kubesim models, for messages.
+const QUOTA_KEYS: [&str; 13] = [
+    "pods",
+    "count/pods",
+    "requests.cpu",
+    "requests.memory",
+    "requests.ephemeral-storage",
+    "requests.<extended resource>",
+    "cpu",
+    "memory",
+    "limits.cpu",
+    "limits.memory",
+    "limits.ephemeral-storage",
+    "count/deployments.apps",
+    "count/jobs.batch",
+];
+
+fn namespace_of(cx: &Ctx, path: &str, ns: Option<&String>) -> R<String> {
+    match ns {
+        Some(ns) => {
+            check_namespace(cx, &format!("{path}.metadata.namespace"), ns)?;
+            Ok(ns.clone())
+        }
+        None => Ok(DEFAULT_NAMESPACE.into()),
+    }
+}
+
+/// A workload's name, for messages.
+fn owner_of(workloads: &[Workload], template: usize) -> &str {
+    workloads
+        .iter()
+        .find(|w| w.template as usize == template)
+        .map_or("?", |w| w.name.as_str())
+}
+
+/// Checks `podDisruptionBudgets:` and resolves the templates each one covers.
+pub(super) fn pdbs(
+    cx: &mut Ctx,
+    list: &[PdbDoc],
+    templates: &[PodTemplate],
+    workloads: &[Workload],
+) -> R<Vec<Pdb>> {
+    check_list(cx, "podDisruptionBudgets", list)?;
+    let mut out: Vec<Pdb> = Vec::with_capacity(list.len());
+    let mut names = BTreeSet::new();
+    let mut covered: BTreeMap<u32, usize> = BTreeMap::new();
+    for (i, d) in list.iter().enumerate() {
+        let path = format!("podDisruptionBudgets[{i}]");
+        check_kind(
+            cx,
+            &path,
+            d.api_version.as_deref(),
+            d.kind.as_deref(),
+            "policy/v1",
+            "PodDisruptionBudget",
+        )?;
+        check_name(cx, &format!("{path}.metadata.name"), &d.metadata.name)?;
+        let ns = namespace_of(cx, &path, d.metadata.namespace.as_ref())?;
+        if !names.insert((ns.clone(), d.metadata.name.clone())) {
+            return cx.err(
+                format!("{path}.metadata.name"),
+                format!(
+                    "`{}` is used by another PodDisruptionBudget of namespace `{ns}`",
+                    d.metadata.name
+                ),
+            );
+        }
+        let spec = &d.spec;
+        let budget = match (&spec.min_available, &spec.max_unavailable) {
+            (Some(_), Some(_)) => {
+                return cx.err(
+                    format!("{path}.spec"),
+                    "sets both minAvailable and maxUnavailable; Kubernetes allows only one: keep one of them",
+                );
+            }
+            (None, None) => {
+                return cx.err(
+                    format!("{path}.spec"),
+                    "sets neither minAvailable nor maxUnavailable: give one, a count (2) or a percentage (\"50%\")",
+                );
+            }
+            (Some(v), None) => {
+                Budget::MinAvailable(int_or_percent(cx, &format!("{path}.spec.minAvailable"), v)?)
+            }
+            (None, Some(v)) => Budget::MaxUnavailable(int_or_percent(
+                cx,
+                &format!("{path}.spec.maxUnavailable"),
+                v,
+            )?),
+        };
+        let spath = format!("{path}.spec.selector");
+        let selector = match &spec.selector {
+            Some(s) if !s.is_empty() => label_selector(cx, &spath, s)?,
+            _ => {
+                return cx.err(
+                    spath,
+                    "is missing or empty; the eviction API and preemption ignore such a budget \
+                     (it protects nothing): select the pods with matchLabels or matchExpressions",
+                );
+            }
+        };
+        let matched: Vec<u32> = templates
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.namespace == ns && selector.matches(&t.labels))
+            .map(|(k, _)| k as u32)
+            .collect();
+        for &t in &matched {
+            if let Some(&other) = covered.get(&t) {
+                return cx.err(
+                    spath,
+                    format!(
+                        "selects the pods of `{}`, which podDisruptionBudgets[{other}] also selects; \
+                         Kubernetes' eviction API refuses to evict a pod with more than one \
+                         PodDisruptionBudget: make the selectors disjoint",
+                        owner_of(workloads, t as usize)
+                    ),
+                );
+            }
+            covered.insert(t, i);
+        }
+        if matched.is_empty() {
+            cx.warnings.insert(format!(
+                "{path} selects no pod of any workload; it has no effect on the run"
+            ));
+        }
+        out.push(Pdb {
+            name: d.metadata.name.clone(),
+            templates: matched,
+            budget,
+            always_allow_unhealthy: matches!(
+                spec.unhealthy_pod_eviction_policy,
+                Some(UnhealthyPolicyDoc::AlwaysAllow)
+            ),
+        });
+    }
+    Ok(out)
+}
+
+/// A count (`2`) or a percentage (`"50%"`), as Kubernetes validates a PDB's.
+fn int_or_percent(cx: &Ctx, path: &str, v: &IntOrStringDoc) -> R<IntOrPercent> {
+    match v {
+        IntOrStringDoc::Int(n) if *n < 0 => cx.err(path, format!("{n} is negative; use 0 or more")),
+        IntOrStringDoc::Int(n) => match u32::try_from(*n) {
+            Ok(n) => Ok(IntOrPercent::Int(n)),
+            Err(_) => cx.err(path, format!("{n} is too large; at most {}", u32::MAX)),
+        },
+        IntOrStringDoc::Str(s) => {
+            let pct = s
+                .strip_suffix('%')
+                .filter(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+                .and_then(|d| d.parse::<u32>().ok());
+            match pct {
+                Some(p) if p <= 100 => Ok(IntOrPercent::Percent(p)),
+                Some(p) => cx.err(path, format!("{p}% is more than 100%")),
+                None => cx.err(
+                    path,
+                    format!(
+                        "`{s}` is neither a count nor a percentage: write an integer (2) or a whole \
+                         percentage between \"0%\" and \"100%\" (\"25%\")"
+                    ),
+                ),
+            }
+        }
+    }
+}
+
+/// Every workload document with its path and namespace, in workload order.
+fn workload_docs(w: &WorkloadsDoc) -> Vec<(String, Option<&String>, &PodSpecDoc)> {
+    let deps = w.deployments.iter().enumerate().map(|(i, d)| {
+        (
+            format!("workloads.deployments[{i}]"),
+            d.metadata.namespace.as_ref(),
+            &d.spec.template.spec,
+        )
+    });
+    let jobs = w.jobs.iter().enumerate().map(|(i, j)| {
+        (
+            format!("workloads.jobs[{i}]"),
+            j.metadata.namespace.as_ref(),
+            &j.spec.template.spec,
+        )
+    });
+    deps.chain(jobs).collect()
+}
+
+/// A container's limits as a vector, with which slots it limits.
+fn container_limits(cx: &Ctx, c: &ContainerDoc, limited: &mut [bool]) -> ContainerRequests {
+    let mut r = Resources::ZERO;
+    if let Some(res) = &c.resources {
+        for (name, q) in &res.limits {
+            let Some(slot) = cx.resources.slot(name) else {
+                continue;
+            };
+            // Validated as a pod's resources already: in range.
+            let v = if slot == CPU {
+                q.milli_value()
+            } else {
+                q.value()
+            };
+            r.0[slot] = v.unwrap_or(0);
+            limited[slot] = true;
+        }
+    }
+    ContainerRequests {
+        requests: r,
+        sidecar: c.restart_policy.is_some(),
+        ..ContainerRequests::default()
+    }
+}
+
+/// Each template's pod limits, in template order (workloads own one template each).
+pub(super) fn limits(cx: &Ctx, w: &WorkloadsDoc, workloads: &[Workload]) -> Vec<Resources> {
+    let mut out = vec![Resources::ZERO; workloads.len()];
+    for ((_, _, spec), wl) in workload_docs(w).into_iter().zip(workloads) {
+        let mut limited = [false; MAX_RESOURCES];
+        let cs: Vec<ContainerRequests> = spec
+            .containers
+            .iter()
+            .map(|c| container_limits(cx, c, &mut limited))
+            .collect();
+        let init: Vec<ContainerRequests> = spec
+            .init_containers
+            .iter()
+            .map(|c| container_limits(cx, c, &mut limited))
+            .collect();
+        let mut overhead = Resources::ZERO;
+        for (name, q) in &spec.overhead {
+            if let Some(slot) = cx.resources.slot(name) {
+                let v = if slot == CPU {
+                    q.milli_value()
+                } else {
+                    q.value()
+                };
+                overhead.0[slot] = v.unwrap_or(0);
+            }
+        }
+        if let Some(slot) = out.get_mut(wl.template as usize) {
+            *slot = pod_limits(&cs, &init, &overhead, &limited);
+        }
+    }
+    out
+}
+
+/// What a quota key limits, or `None` for an extended resource no pod requests (its
+/// usage is always 0).
+fn quota_resource(cx: &Ctx, path: &str, key: &str) -> R<Option<QuotaResource>> {
+    let slot = |name: &str| cx.resources.slot(name);
+    Ok(Some(match key {
+        "pods" | "count/pods" => QuotaResource::Pods,
+        "count/deployments.apps" => QuotaResource::Deployments,
+        "count/jobs.batch" => QuotaResource::Jobs,
+        "cpu" | "requests.cpu" => QuotaResource::Requests(CPU),
+        "memory" | "requests.memory" => QuotaResource::Requests(MEMORY),
+        "requests.ephemeral-storage" => QuotaResource::Requests(EPHEMERAL_STORAGE),
+        "limits.cpu" => QuotaResource::Limits(CPU),
+        "limits.memory" => QuotaResource::Limits(MEMORY),
+        "limits.ephemeral-storage" => QuotaResource::Limits(EPHEMERAL_STORAGE),
+        k if k.strip_prefix("requests.").is_some_and(|r| r.contains('/')) => {
+            match slot(&k["requests.".len()..]) {
+                Some(s) => QuotaResource::Requests(s),
+                None => return Ok(None),
+            }
+        }
+        k => {
+            let hint = closest(k, &QUOTA_KEYS)
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            return cx.err(
+                path,
+                format!(
+                    "unknown quota resource `{k}`{hint}; kubesim models: {}",
+                    QUOTA_KEYS.join(", ")
+                ),
+            );
+        }
+    }))
+}
+
+/// Checks `resourceQuotas:`.
+pub(super) fn quotas(
+    cx: &mut Ctx,
+    list: &[QuotaDoc],
+    w: &WorkloadsDoc,
+    templates: &[PodTemplate],
+) -> R<Vec<Quota>> {
+    check_list(cx, "resourceQuotas", list)?;
+    let docs = workload_docs(w);
+    let mut names = BTreeSet::new();
+    let mut out = Vec::with_capacity(list.len());
+    for (i, d) in list.iter().enumerate() {
+        let path = format!("resourceQuotas[{i}]");
+        check_kind(
+            cx,
+            &path,
+            d.api_version.as_deref(),
+            d.kind.as_deref(),
+            "v1",
+            "ResourceQuota",
+        )?;
+        check_name(cx, &format!("{path}.metadata.name"), &d.metadata.name)?;
+        let ns = namespace_of(cx, &path, d.metadata.namespace.as_ref())?;
+        if !names.insert((ns.clone(), d.metadata.name.clone())) {
+            return cx.err(
+                format!("{path}.metadata.name"),
+                format!(
+                    "`{}` is used by another ResourceQuota of namespace `{ns}`",
+                    d.metadata.name
+                ),
+            );
+        }
+        if d.spec.scopes.is_some() {
+            cx.unmodelled(&format!("{path}.spec"), "scopes");
+        }
+        if d.spec.scope_selector.is_some() {
+            cx.unmodelled(&format!("{path}.spec"), "scopeSelector");
+        }
+        let mut hard = Vec::new();
+        for (key, q) in &d.spec.hard {
+            let p = format!("{path}.spec.hard.{key}");
+            let Some(res) = quota_resource(cx, &p, key)? else {
+                continue;
+            };
+            if q.is_negative() {
+                return cx.err(p, format!("`{q}` is negative; quantities must be >= 0"));
+            }
+            let v = if matches!(
+                res,
+                QuotaResource::Requests(CPU) | QuotaResource::Limits(CPU)
+            ) {
+                q.milli_value()
+            } else {
+                q.value()
+            };
+            match v {
+                Ok(v) if v <= MAX_RESOURCE_AMOUNT => hard.push(Hard {
+                    key: key.clone(),
+                    resource: res,
+                    value: v,
+                }),
+                _ => {
+                    return cx.err(
+                        p,
+                        format!("`{q}` is larger than the limit of 2^46 base units"),
+                    );
+                }
+            }
+            check_containers_set(cx, &d.metadata.name, &ns, key, &docs)?;
+        }
+        out.push(Quota {
+            name: d.metadata.name.clone(),
+            namespace: ns.clone(),
+            templates: templates
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.namespace == ns)
+                .map(|(k, _)| k as u32)
+                .collect(),
+            hard,
+        });
+    }
+    Ok(out)
+}
+
+/// A quota on cpu or memory requests or limits makes Kubernetes refuse every pod with a
+/// container that does not set that request or limit ("must specify"): such a workload
+/// could never run, so it is refused here, where it can be fixed.
+fn check_containers_set(
+    cx: &Ctx,
+    quota: &str,
+    ns: &str,
+    key: &str,
+    docs: &[(String, Option<&String>, &PodSpecDoc)],
+) -> R<()> {
+    let (field, resource) = match key {
+        "cpu" | "requests.cpu" => ("requests", "cpu"),
+        "memory" | "requests.memory" => ("requests", "memory"),
+        "limits.cpu" => ("limits", "cpu"),
+        "limits.memory" => ("limits", "memory"),
+        _ => return Ok(()),
+    };
+    for (path, wns, spec) in docs {
+        if wns.map_or(DEFAULT_NAMESPACE, |s| s.as_str()) != ns {
+            continue;
+        }
+        let lists = [
+            ("containers", &spec.containers),
+            ("initContainers", &spec.init_containers),
+        ];
+        for (list, cs) in lists {
+            for (k, c) in cs.iter().enumerate() {
+                let set = c.resources.as_ref().is_some_and(|r| {
+                    // A missing request defaults to the limit.
+                    r.limits.contains_key(resource)
+                        || (field == "requests" && r.requests.contains_key(resource))
+                });
+                if !set {
+                    return cx.err(
+                        format!(
+                            "{path}.spec.template.spec.{list}[{k}].resources.{field}.{resource}"
+                        ),
+                        format!(
+                            "is not set, but ResourceQuota `{quota}` of namespace `{ns}` limits \
+                             {key}: Kubernetes refuses every such pod (\"failed quota: {quota}: \
+                             must specify {key}\"); set it"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
