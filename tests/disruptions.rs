@@ -3,12 +3,11 @@
 
 mod common;
 
-use common::scenario;
+use common::{quota_usage, scenario};
 use kubesim::Simulation;
 use kubesim::cluster::ClusterState;
 use kubesim::cluster::disruption::status;
 use kubesim::cluster::pod::PodPhase;
-use kubesim::cluster::quota::QuotaResource;
 use kubesim::engine::time::NANOS_PER_SEC;
 use kubesim::scenario::Scenario;
 
@@ -152,33 +151,6 @@ resourceQuotas:
     spec:
       hard: {requests.cpu: 2, limits.cpu: 4, pods: 5, count/jobs.batch: 10}
 "#;
-
-/// Σ of each hard entry over the namespace's non-terminal pods, per quota.
-fn quota_usage(s: &Scenario, c: &ClusterState) -> Vec<Vec<i64>> {
-    s.quotas
-        .iter()
-        .map(|q| {
-            q.hard
-                .iter()
-                .map(|h| {
-                    c.pods
-                        .iter()
-                        .filter(|p| {
-                            !p.phase.is_terminal()
-                                && s.templates[p.template as usize].namespace == q.namespace
-                        })
-                        .map(|p| match h.resource {
-                            QuotaResource::Pods => 1,
-                            QuotaResource::Requests(r) => p.requests.0[r],
-                            QuotaResource::Limits(r) => s.pod_limits[p.template as usize].0[r],
-                            QuotaResource::Deployments | QuotaResource::Jobs => 0,
-                        })
-                        .sum()
-                })
-                .collect()
-        })
-        .collect()
-}
 
 #[test]
 fn a_quota_is_never_exceeded_and_refused_pods_come_later() {
