@@ -5,7 +5,8 @@ use super::closest;
 use super::model::{Budget, Hard, IntOrPercent, Pdb, Quota, QuotaResource, Workload};
 use super::scheduling::label_selector;
 use super::schema::{
-    ContainerDoc, IntOrStringDoc, PdbDoc, PodSpecDoc, QuotaDoc, UnhealthyPolicyDoc, WorkloadsDoc,
+    ContainerDoc, IntOrStringDoc, JobSimDoc, PdbDoc, PodSpecDoc, QuotaDoc, UnhealthyPolicyDoc,
+    WorkloadsDoc,
 };
 use super::validate::{Ctx, R, check_kind, check_list, check_name, check_namespace};
 use crate::cluster::pod::PodTemplate;
@@ -184,13 +185,18 @@ fn int_or_percent(cx: &Ctx, path: &str, v: &IntOrStringDoc) -> R<IntOrPercent> {
     }
 }
 
-/// Every workload document with its path and namespace, in workload order.
-fn workload_docs(w: &WorkloadsDoc) -> Vec<(String, Option<&String>, &PodSpecDoc)> {
+/// A workload document: its path, namespace, pod spec, and the resources whose requests
+/// its `simulation` draws for every pod (which then has them, whatever its containers say).
+type WorkloadDoc<'a> = (String, Option<&'a String>, &'a PodSpecDoc, Vec<&'a str>);
+
+/// Every workload document, in workload order.
+fn workload_docs(w: &WorkloadsDoc) -> Vec<WorkloadDoc<'_>> {
     let deps = w.deployments.iter().enumerate().map(|(i, d)| {
         (
             format!("workloads.deployments[{i}]"),
             d.metadata.namespace.as_ref(),
             &d.spec.template.spec,
+            Vec::new(),
         )
     });
     let jobs = w.jobs.iter().enumerate().map(|(i, j)| {
@@ -198,9 +204,21 @@ fn workload_docs(w: &WorkloadsDoc) -> Vec<(String, Option<&String>, &PodSpecDoc)
             format!("workloads.jobs[{i}]"),
             j.metadata.namespace.as_ref(),
             &j.spec.template.spec,
+            drawn(&j.simulation),
         )
     });
     deps.chain(jobs).collect()
+}
+
+/// The resources a Job's `simulation` draws requests of for every pod.
+fn drawn(sim: &JobSimDoc) -> Vec<&str> {
+    match &sim.request_choice {
+        Some(options) => ["cpu", "memory"]
+            .into_iter()
+            .filter(|r| options.iter().all(|o| o.requests.contains_key(*r)))
+            .collect(),
+        None => sim.requests.keys().map(String::as_str).collect(),
+    }
 }
 
 /// A container's limits as a vector, with which slots it limits.
@@ -231,7 +249,7 @@ fn container_limits(cx: &Ctx, c: &ContainerDoc, limited: &mut [bool]) -> Contain
 /// Each template's pod limits, in template order (workloads own one template each).
 pub(super) fn limits(cx: &Ctx, w: &WorkloadsDoc, workloads: &[Workload]) -> Vec<Resources> {
     let mut out = vec![Resources::ZERO; workloads.len()];
-    for ((_, _, spec), wl) in workload_docs(w).into_iter().zip(workloads) {
+    for ((_, _, spec, _), wl) in workload_docs(w).into_iter().zip(workloads) {
         let mut limited = [false; MAX_RESOURCES];
         let cs: Vec<ContainerRequests> = spec
             .containers
@@ -384,13 +402,7 @@ pub(super) fn quotas(
 /// A quota on cpu or memory requests or limits makes Kubernetes refuse every pod with a
 /// container that does not set that request or limit ("must specify"): such a workload
 /// could never run, so it is refused here, where it can be fixed.
-fn check_containers_set(
-    cx: &Ctx,
-    quota: &str,
-    ns: &str,
-    key: &str,
-    docs: &[(String, Option<&String>, &PodSpecDoc)],
-) -> R<()> {
+fn check_containers_set(cx: &Ctx, quota: &str, ns: &str, key: &str, docs: &[WorkloadDoc]) -> R<()> {
     let (field, resource) = match key {
         "cpu" | "requests.cpu" => ("requests", "cpu"),
         "memory" | "requests.memory" => ("requests", "memory"),
@@ -398,8 +410,10 @@ fn check_containers_set(
         "limits.memory" => ("limits", "memory"),
         _ => return Ok(()),
     };
-    for (path, wns, spec) in docs {
-        if wns.map_or(DEFAULT_NAMESPACE, |s| s.as_str()) != ns {
+    for (path, wns, spec, drawn) in docs {
+        if wns.map_or(DEFAULT_NAMESPACE, |s| s.as_str()) != ns
+            || (field == "requests" && drawn.contains(&resource))
+        {
             continue;
         }
         let lists = [
