@@ -186,3 +186,76 @@ fn a_quota_is_never_exceeded_and_refused_pods_come_later() {
         .collect();
     assert_eq!(starts, vec![0, 0, 81_915, 81_915, 163_835, 163_835]);
 }
+
+#[test]
+fn object_counts_refuse_jobs_and_deployments() {
+    // count/jobs.batch 2 of four Job submissions, count/deployments.apps 1 of two
+    // Deployments: two Jobs and one Deployment refused, three refusals in all.
+    let (_, out) = common::run_checked(
+        r#"
+apiVersion: kubesim/v1
+kind: Scenario
+metadata: {name: objects}
+cluster:
+  nodePools: [{name: n, count: 1, capacity: {cpu: 8, memory: 32Gi}}]
+workloads:
+  deployments:
+    - metadata: {name: a}
+      spec: {replicas: 1, template: {spec: {containers: [{name: c}]}}}
+    - metadata: {name: b}
+      spec: {replicas: 1, template: {spec: {containers: [{name: c}]}}}
+  jobs:
+    - metadata: {name: j}
+      spec: {template: {spec: {restartPolicy: Never, containers: [{name: c}]}}}
+      simulation: {arrivals: {times: [0s, 10s, 20s, 30s]}, runTime: 1s}
+resourceQuotas:
+  - metadata: {name: objects}
+    spec: {hard: {count/jobs.batch: 2, count/deployments.apps: 1}}
+"#,
+    );
+    let rec = &out.recorder;
+    assert_eq!(rec.quota_rejections.get("default"), Some(&3));
+    assert_eq!(rec.jobs[0], 2);
+    assert_eq!(rec.workloads[0].pods_created, 1);
+    assert_eq!(rec.workloads[1].pods_created, 0);
+}
+
+#[test]
+fn preemption_counts_budget_violations() {
+    // Hand-built: one 2-core node full with two 1-core low-priority pods under
+    // minAvailable 2 (no disruption allowed); a high-priority 2-core pod must evict both,
+    // and both evictions break the budget.
+    let (_, out) = common::run_checked(
+        r#"
+apiVersion: kubesim/v1
+kind: Scenario
+metadata: {name: preempt}
+duration: 5m
+cluster:
+  nodePools: [{name: n, count: 1, capacity: {cpu: 2, memory: 8Gi}}]
+priorityClasses: [{name: high, value: 1000}]
+workloads:
+  deployments:
+    - metadata: {name: low}
+      spec:
+        replicas: 2
+        template:
+          metadata: {labels: {app: low}}
+          spec: {containers: [{name: c, resources: {requests: {cpu: 1}}}]}
+  jobs:
+    - metadata: {name: urgent}
+      spec:
+        template:
+          spec:
+            priorityClassName: high
+            restartPolicy: Never
+            containers: [{name: c, resources: {requests: {cpu: 2}}}]
+      simulation: {arrivals: {times: [1m]}, runTime: 10s}
+podDisruptionBudgets:
+  - metadata: {name: low}
+    spec: {minAvailable: 2, selector: {matchLabels: {app: low}}}
+"#,
+    );
+    assert_eq!(out.recorder.pods_preempted, 2);
+    assert_eq!(out.recorder.preemption_pdb_violations, 2);
+}
