@@ -444,3 +444,54 @@ fn check_containers_set(cx: &Ctx, quota: &str, ns: &str, key: &str, docs: &[Work
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cluster::resources::{CPU, MEMORY};
+
+    fn load(extra: &str) -> Result<crate::Scenario, String> {
+        let text = format!(
+            "apiVersion: kubesim/v1\nkind: Scenario\nmetadata: {{name: t}}\n\
+             cluster: {{nodePools: [{{name: n, count: 1, capacity: {{cpu: 8, memory: 8Gi}}}}]}}\n\
+             workloads:\n  deployments:\n    - metadata: {{name: a, namespace: team}}\n      spec:\n        template:\n          metadata: {{labels: {{app: a}}}}\n          spec:\n            overhead: {{cpu: 100m, memory: 64Mi}}\n            initContainers: [{{name: i, resources: {{limits: {{cpu: 3}}}}}}]\n            containers:\n              - {{name: x, resources: {{limits: {{cpu: 1, memory: 1Gi}}}}}}\n              - {{name: y, resources: {{limits: {{cpu: 500m}}, requests: {{memory: 1Gi}}}}}}\n{extra}"
+        );
+        crate::scenario::load_str(&text, "t.yaml", std::path::Path::new("."))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn pod_limits_follow_kubernetes() {
+        // Hand-derived: cpu max(1 + 0.5, 3) = 3 cores + 100m overhead; memory only x sets
+        // a limit (1Gi), and the overhead's 64Mi is added since memory is limited.
+        let s = load("").expect("valid");
+        assert_eq!(s.pod_limits[0].0[CPU], 3100);
+        assert_eq!(s.pod_limits[0].0[MEMORY], (1 << 30) + (64 << 20));
+    }
+
+    #[test]
+    fn quota_must_specify_is_enforced_per_namespace() {
+        // limits.memory in `team`: container y has no memory limit.
+        let q = "resourceQuotas: [{metadata: {name: q, namespace: team}, spec: {hard: {limits.memory: 4Gi}}}]\n";
+        let e = load(q).unwrap_err();
+        assert!(e.contains("containers[1].resources.limits.memory"), "{e}");
+        // The same quota in another namespace does not concern the workload.
+        let other = q.replace("namespace: team", "namespace: other");
+        assert!(load(&other).is_ok());
+        // Requests: every container and init container sets a cpu limit, which its
+        // request defaults to; but the init container sets no memory at all.
+        assert!(load(&q.replace("limits.memory", "requests.cpu")).is_ok());
+        let e = load(&q.replace("limits.memory", "requests.memory")).unwrap_err();
+        assert!(
+            e.contains("initContainers[0].resources.requests.memory"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn overlapping_budgets_are_refused() {
+        let b = "podDisruptionBudgets:\n  - {metadata: {name: a, namespace: team}, spec: {minAvailable: 1, selector: {matchLabels: {app: a}}}}\n  - {metadata: {name: b, namespace: team}, spec: {maxUnavailable: 1, selector: {matchExpressions: [{key: app, operator: Exists}]}}}\n";
+        let e = load(b).unwrap_err();
+        assert!(e.contains("podDisruptionBudgets[1].spec.selector"), "{e}");
+        assert!(e.contains("more than one"), "{e}");
+    }
+}
