@@ -124,9 +124,9 @@ pub fn pdb_of(pdbs: &[Pdb], template: u32) -> Option<usize> {
 }
 
 /// The eviction API's answer for `pod` (`policy/v1` Eviction, v1.35): `Ok` when the pod may
-/// be evicted now, `Err(pdb)` when its budget refuses (HTTP 429, "Cannot evict pod as it
-/// would violate the pod's disruption budget").
-pub fn may_evict(cluster: &ClusterState, pod: PodId) -> Result<(), usize> {
+/// be evicted now, `Err((pdb, status))` when its budget refuses (HTTP 429, "Cannot evict pod
+/// as it would violate the pod's disruption budget").
+pub fn may_evict(cluster: &ClusterState, pod: PodId) -> Result<(), (usize, PdbStatus)> {
     let p = &cluster.pods[pod.index()];
     // `canIgnorePDB`: finished, terminating, or Pending in Kubernetes' terms (kubesim's
     // Pending, or Bound with containers never started).
@@ -150,7 +150,7 @@ pub fn may_evict(cluster: &ClusterState, pod: PodId) -> Result<(), usize> {
         return Ok(());
     }
     if st.disruptions_allowed == 0 {
-        Err(k)
+        Err((k, st))
     } else {
         Ok(())
     }

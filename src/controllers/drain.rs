@@ -114,12 +114,13 @@ impl Drains {
                     ctx.rec.pods_evicted += 1;
                     kubelet::evict(ctx, pod, PodReason::Evicted, "pod_evicted", "drain")?;
                 }
-                Err(k) => {
+                Err((k, st)) => {
                     blocked = true;
                     ctx.rec.evictions_blocked += 1;
+                    let name = &ctx.cluster.pdbs[k].name;
                     let detail = format!(
-                        "PodDisruptionBudget {}: {REFUSED}",
-                        ctx.cluster.pdbs[k].name
+                        "PodDisruptionBudget {name}: {REFUSED} The disruption budget {name} needs {} healthy pods and has {} currently",
+                        st.desired_healthy, st.current_healthy
                     );
                     ctx.rec
                         .pod_event(ctx.now, "eviction_blocked", ctx.cluster, pod, &detail)?;

@@ -114,8 +114,10 @@ pub(super) fn pdbs(
             _ => {
                 return cx.err(
                     spath,
-                    "is missing or empty; the eviction API and preemption ignore such a budget \
-                     (it protects nothing): select the pods with matchLabels or matchExpressions",
+                    "is missing or empty; upstream treats such a budget inconsistently (a missing \
+                     selector matches no pod, an empty one every pod of the namespace for the \
+                     eviction API but none for preemption): select the pods with matchLabels or \
+                     matchExpressions",
                 );
             }
         };
