@@ -1054,3 +1054,16 @@ fn drain_with_a_negative_uncordon_after() {
     ));
     assert_says(&m, &["must not be negative"]);
 }
+
+#[test]
+fn pdb_with_a_fractional_count() {
+    let m = refused(with_pdb("maxUnavailable: 1.5, "));
+    assert_says(
+        &m,
+        &[
+            "maxUnavailable",
+            "1.5",
+            "an integer (2) or a percentage string",
+        ],
+    );
+}

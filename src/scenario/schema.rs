@@ -148,13 +148,34 @@ pub struct PdbSpecDoc {
 }
 
 /// Kubernetes' `IntOrString`: an integer, or a string such as `"25%"`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum IntOrStringDoc {
     /// An integer.
     Int(i64),
     /// A string (a percentage).
     Str(String),
+}
+
+impl<'de> Deserialize<'de> for IntOrStringDoc {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = IntOrStringDoc;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an integer (2) or a percentage string (\"25%\")")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(IntOrStringDoc::Int(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(IntOrStringDoc::Int(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(IntOrStringDoc::Str(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `unhealthyPodEvictionPolicy`.
