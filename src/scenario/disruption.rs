@@ -386,15 +386,21 @@ pub(super) fn quotas(
             }
             check_containers_set(cx, &d.metadata.name, &ns, key, &docs)?;
         }
+        let covered: Vec<u32> = templates
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.namespace == ns)
+            .map(|(k, _)| k as u32)
+            .collect();
+        if covered.is_empty() {
+            cx.warnings.insert(format!(
+                "{path}: no workload uses namespace `{ns}`; the quota has no effect on the run"
+            ));
+        }
         out.push(Quota {
             name: d.metadata.name.clone(),
-            namespace: ns.clone(),
-            templates: templates
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.namespace == ns)
-                .map(|(k, _)| k as u32)
-                .collect(),
+            namespace: ns,
+            templates: covered,
             hard,
         });
     }
