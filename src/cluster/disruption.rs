@@ -125,8 +125,13 @@ pub fn pdb_of(pdbs: &[Pdb], template: u32) -> Option<usize> {
 
 /// The eviction API's answer for `pod` (`policy/v1` Eviction, v1.35): `Ok` when the pod may
 /// be evicted now, `Err((pdb, status))` when its budget refuses (HTTP 429, "Cannot evict pod
-/// as it would violate the pod's disruption budget").
-pub fn may_evict(cluster: &ClusterState, pod: PodId) -> Result<(), (usize, PdbStatus)> {
+/// as it would violate the pod's disruption budget"). `statuses` caches each budget's
+/// status across calls: the caller clears a budget's entry when one of its pods is evicted.
+pub fn may_evict(
+    cluster: &ClusterState,
+    pod: PodId,
+    statuses: &mut [Option<PdbStatus>],
+) -> Result<(), (usize, PdbStatus)> {
     let p = &cluster.pods[pod.index()];
     // `canIgnorePDB`: finished, terminating, or Pending in Kubernetes' terms (kubesim's
     // Pending, or Bound with containers never started).
@@ -143,7 +148,7 @@ pub fn may_evict(cluster: &ClusterState, pod: PodId) -> Result<(), (usize, PdbSt
     if !ready && pdb.always_allow_unhealthy {
         return Ok(());
     }
-    let st = status(cluster, pdb);
+    let st = *statuses[k].get_or_insert_with(|| status(cluster, pdb));
     // A pod that is not ready does not count as healthy: evicting it costs the budget
     // nothing while the budget is met.
     if !ready && st.current_healthy >= st.desired_healthy && st.desired_healthy > 0 {

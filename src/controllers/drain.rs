@@ -4,7 +4,7 @@
 
 use super::actions::{pick, set_cordon};
 use super::{Ctx, kubelet};
-use crate::cluster::disruption::may_evict;
+use crate::cluster::disruption::{may_evict, pdb_of};
 use crate::cluster::ids::{NodeId, PodId};
 use crate::cluster::pod::PodReason;
 use crate::engine::event::Event;
@@ -104,13 +104,18 @@ impl Drains {
             return Ok(());
         };
         let mut blocked = false;
+        // Budgets' statuses for this pass, each recomputed only after one of its pods goes.
+        let mut statuses = vec![None; ctx.cluster.pdbs.len()];
         for &pod in &d.pods {
             let p = &ctx.cluster.pods[pod.index()];
             if p.phase.is_terminal() || p.terminating {
                 continue;
             }
-            match may_evict(ctx.cluster, pod) {
+            match may_evict(ctx.cluster, pod, &mut statuses) {
                 Ok(()) => {
+                    if let Some(k) = pdb_of(&ctx.cluster.pdbs, p.template) {
+                        statuses[k] = None;
+                    }
                     ctx.rec.pods_evicted += 1;
                     kubelet::evict(ctx, pod, PodReason::Evicted, "pod_evicted", "drain")?;
                 }
