@@ -1330,3 +1330,126 @@ fn toleration_seconds_without_no_execute() {
     );
     assert_says(&m, &["NoExecute"]);
 }
+
+// ---- Disruption budgets, quotas and drains ----
+
+/// [`BASE`] with a top-level section appended (`podDisruptionBudgets:`, …).
+fn with_section(section: &str) -> String {
+    format!("{BASE}{section}")
+}
+
+/// [`BASE`] with one budget of spec `spec` selecting `app: web`.
+fn with_pdb(spec: &str) -> String {
+    with_section(&format!(
+        "podDisruptionBudgets:\n  - metadata: {{name: b}}\n    spec: {{{spec}selector: {{matchLabels: {{app: web}}}}}}\n"
+    ))
+}
+
+#[test]
+fn pdb_with_both_min_available_and_max_unavailable() {
+    let m = refused(with_pdb("minAvailable: 1, maxUnavailable: 1, "));
+    assert_field(&m, "podDisruptionBudgets[0].spec");
+    assert_says(&m, &["both minAvailable and maxUnavailable", "only one"]);
+}
+
+#[test]
+fn pdb_with_neither_budget() {
+    let m = refused(with_pdb(""));
+    assert_field(&m, "podDisruptionBudgets[0].spec");
+    assert_says(&m, &["neither minAvailable nor maxUnavailable", "\"50%\""]);
+}
+
+#[test]
+fn pdb_with_a_bad_percentage() {
+    let m = refused(with_pdb("minAvailable: \"fifty%\", "));
+    assert_field(&m, "podDisruptionBudgets[0].spec.minAvailable");
+    assert_says(&m, &["`fifty%`", "\"25%\""]);
+    let m = refused(with_pdb("maxUnavailable: 150%, "));
+    assert_field(&m, "podDisruptionBudgets[0].spec.maxUnavailable");
+    assert_says(&m, &["150% is more than 100%"]);
+}
+
+#[test]
+fn pdb_with_a_negative_count() {
+    let m = refused(with_pdb("minAvailable: -1, "));
+    assert_field(&m, "podDisruptionBudgets[0].spec.minAvailable");
+    assert_says(&m, &["-1 is negative"]);
+}
+
+#[test]
+fn pdb_without_a_selector() {
+    let m = refused(with_section(
+        "podDisruptionBudgets:\n  - metadata: {name: b}\n    spec: {minAvailable: 1}\n",
+    ));
+    assert_field(&m, "podDisruptionBudgets[0].spec.selector");
+    assert_says(&m, &["missing or empty", "matchLabels"]);
+}
+
+#[test]
+fn quota_with_an_unknown_resource() {
+    let m = refused(with_section(
+        "resourceQuotas:\n  - metadata: {name: q}\n    spec: {hard: {requests.cpus: 2}}\n",
+    ));
+    assert_field(&m, "resourceQuotas[0].spec.hard.requests.cpus");
+    assert_says(
+        &m,
+        &[
+            "unknown quota resource `requests.cpus`",
+            "did you mean `requests.cpu`",
+            "count/jobs.batch",
+            "limits.memory",
+        ],
+    );
+}
+
+#[test]
+fn quota_with_a_negative_quantity() {
+    let m = refused(with_section(
+        "resourceQuotas:\n  - metadata: {name: q}\n    spec: {hard: {pods: -3}}\n",
+    ));
+    assert_field(&m, "resourceQuotas[0].spec.hard.pods");
+    assert_says(&m, &["negative"]);
+}
+
+#[test]
+fn quota_on_limits_needs_every_container_to_set_them() {
+    let m = refused(with_section(
+        "resourceQuotas:\n  - metadata: {name: q}\n    spec: {hard: {limits.cpu: 8}}\n",
+    ));
+    assert_field(
+        &m,
+        "workloads.deployments[0].spec.template.spec.containers[0].resources.limits.cpu",
+    );
+    assert_says(&m, &["must specify limits.cpu", "ResourceQuota `q`"]);
+}
+
+#[test]
+fn drain_of_an_unknown_node_or_pool() {
+    let m = refused(with_event("{at: 1m, type: drain, nodes: [pool-9]}"));
+    assert_field(&m, "events[0].nodes[0]");
+    assert_says(&m, &["no node `pool-9`"]);
+    let m = refused(with_event("{at: 1m, type: drain, pool: poool}"));
+    assert_field(&m, "events[0].pool");
+    assert_says(&m, &["no node pool `poool`"]);
+}
+
+#[test]
+fn drain_with_a_negative_uncordon_after() {
+    let m = refused(with_event(
+        "{at: 1m, type: drain, pool: pool, uncordonAfter: -5s}",
+    ));
+    assert_says(&m, &["must not be negative"]);
+}
+
+#[test]
+fn pdb_with_a_fractional_count() {
+    let m = refused(with_pdb("maxUnavailable: 1.5, "));
+    assert_says(
+        &m,
+        &[
+            "maxUnavailable",
+            "1.5",
+            "an integer (2) or a percentage string",
+        ],
+    );
+}

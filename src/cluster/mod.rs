@@ -1,6 +1,7 @@
 //! The cluster's state: nodes, pods and their owners, with running totals kept up to date
 //! so that metrics never walk every pod (DESIGN §9).
 
+pub mod disruption;
 pub mod exact_div;
 #[cfg(test)]
 pub mod fixture;
@@ -8,6 +9,7 @@ pub mod ids;
 pub mod node;
 pub mod pod;
 pub mod pod_request;
+pub mod quota;
 pub mod resources;
 pub mod selectors;
 pub mod taints;
@@ -75,6 +77,10 @@ pub struct ClusterState {
     pub nodes_in_use: u32,
     /// Bound pods per node and topology domain, for the topology plugins.
     pub topology: topology::Topology,
+    /// PodDisruptionBudgets (the scenario's), which evictions and preemption consult.
+    pub pdbs: Vec<disruption::Pdb>,
+    /// Pods counted against each ResourceQuota, by quota.
+    pub quota_usage: quota::QuotaUsage,
 }
 
 /// A pod to create.

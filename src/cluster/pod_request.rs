@@ -85,6 +85,22 @@ pub fn pod_requests(
     (real, [nz.0[CPU], nz.0[MEMORY]])
 }
 
+/// The pod's limits (`resourcehelper.PodLimits`): containers' limits combined like
+/// requests, and the overhead added to the resources that have a limit (`limited`).
+/// Each container's `requests` field holds its limits here.
+pub fn pod_limits(
+    containers: &[ContainerRequests],
+    init: &[ContainerRequests],
+    overhead: &Resources,
+    limited: &[bool],
+) -> Resources {
+    let mut out = combine(containers, init, &Resources::ZERO, |c| c.requests);
+    for (r, _) in limited.iter().enumerate().filter(|(_, l)| **l) {
+        out.0[r] = out.0[r].saturating_add(overhead.0[r]);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +160,19 @@ mod tests {
         );
         // No containers at all: zero, not the default.
         assert_eq!(pod_requests(&[], &[], &Resources::ZERO).1, [0, 0]);
+    }
+
+    #[test]
+    fn limits_add_overhead_only_where_limited() {
+        // Hand-derived: containers with cpu limits 1 and 2 cores, an init container of 4
+        // cores: max(3, 4) = 4 cores, plus 250m overhead; memory has no limit, so the
+        // overhead's memory is not added.
+        let mut o = Resources::ZERO;
+        o.0[CPU] = 250;
+        o.0[MEMORY] = 1 << 20;
+        let limited = [true, false];
+        let r = pod_limits(&[c(1000, 0), c(2000, 0)], &[c(4000, 0)], &o, &limited);
+        assert_eq!((r.0[CPU], r.0[MEMORY]), (4250, 0));
     }
 
     #[test]

@@ -51,17 +51,23 @@ pub fn cordon(ctx: &mut Ctx, index: usize, targets: &NodeTargets, on: bool) -> i
     for n in pick(ctx, index, targets, |n| {
         ctx.cluster.nodes.unschedulable[n.index()] != on
     }) {
-        if ctx.cluster.nodes.set_unschedulable(n, on) {
-            let what = if on {
-                "node_cordoned"
-            } else {
-                "node_uncordoned"
-            };
-            let name = &ctx.cluster.nodes.name[n.index()];
-            ctx.rec.object_event(ctx.now, what, name, "")?;
-            // Pods waiting for room may fit on an uncordoned node.
-            ctx.inbox.nodes_added |= !on;
-        }
+        set_cordon(ctx, n, on)?;
+    }
+    Ok(())
+}
+
+/// Cordons (`on`) or uncordons one node, with its `events.csv` row if that changed it.
+pub fn set_cordon(ctx: &mut Ctx, n: NodeId, on: bool) -> io::Result<()> {
+    if ctx.cluster.nodes.set_unschedulable(n, on) {
+        let what = if on {
+            "node_cordoned"
+        } else {
+            "node_uncordoned"
+        };
+        let name = &ctx.cluster.nodes.name[n.index()];
+        ctx.rec.object_event(ctx.now, what, name, "")?;
+        // Pods waiting for room may fit on an uncordoned node.
+        ctx.inbox.nodes_added |= !on;
     }
     Ok(())
 }

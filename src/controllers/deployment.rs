@@ -5,7 +5,7 @@
 //! [`super::rollout`].
 
 use super::rollout::{self, PodRank, Rolling, RsCounts, ScaledRs};
-use super::{Ctx, backoff, draw_pod, draw_requests, kubelet};
+use super::{Ctx, SYNC_RETRY_BASE, SYNC_RETRY_CAP, backoff, draw_pod, draw_requests, kubelet};
 use crate::cluster::ids::{NodeId, PodId, WorkloadId};
 use crate::cluster::pod::{PodPhase, PodReason};
 use crate::engine::event::Event;
@@ -101,6 +101,8 @@ pub struct Deployment {
     terminating: Vec<(PodId, u32)>,
     /// Pods the node refused at once (drives the replacement backoff).
     failures: u32,
+    /// Pod creations a quota refused in a row (drives the requeue's rate limit).
+    refusals: u32,
     /// No pod is created before then.
     retry_at: Nanos,
     /// Times of the queued syncs, so that requests at one instant make one sync.
@@ -138,6 +140,7 @@ impl Deployment {
             sets_created: 0,
             terminating: Vec::new(),
             failures: 0,
+            refusals: 0,
             retry_at: 0,
             queued: Vec::new(),
             deadline_check: None,
@@ -546,7 +549,18 @@ impl Deployment {
         let mut rng = self.key.rng_at(u64::from(ordinal));
         let requests = draw_requests(&w.requests, &mut rng);
         let draw = draw_pod(w, requests, &mut rng);
-        let (pod, alive) = ctx.create_pod_from(self.workload, w.template, self.owner, draw)?;
+        let Some((pod, alive)) =
+            ctx.create_pod_from(self.workload, w.template, self.owner, draw)?
+        else {
+            // A quota refused the pod: the sync failed and is requeued with the controller
+            // workqueue's per-item rate limit.
+            self.refusals += 1;
+            let delay = backoff(self.refusals, SYNC_RETRY_BASE, SYNC_RETRY_CAP);
+            self.retry_at = ctx.now.saturating_add(delay);
+            self.request(ctx, self.retry_at);
+            return Ok(false);
+        };
+        self.refusals = 0;
         if alive {
             self.sets[i].pods.push(pod);
             return Ok(true);

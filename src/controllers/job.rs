@@ -1,9 +1,10 @@
 //! The Job controller and the arrival streams that create Jobs over time.
 
-use super::{Ctx, backoff, draw_pod, draw_requests, kubelet};
+use super::{Ctx, SYNC_RETRY_BASE, SYNC_RETRY_CAP, backoff, draw_pod, draw_requests, kubelet};
 use crate::cluster::OwnerKind;
 use crate::cluster::ids::{JobId, PodId, WorkloadId};
 use crate::cluster::pod::PodReason;
+use crate::cluster::quota::ObjectKind;
 use crate::cluster::resources::Resources;
 use crate::engine::event::Event;
 use crate::engine::rng::{StreamKey, StreamRng};
@@ -40,6 +41,8 @@ struct Job {
     /// Work items of pods that failed or were evicted, oldest first, as (total run time,
     /// progress saved): the next pods created take them over before any new item.
     retry: VecDeque<(Nanos, Nanos)>,
+    /// Syncs a quota refused in a row (drives the requeue's rate limit).
+    refusals: u32,
 }
 
 /// A workload's arrival state.
@@ -143,6 +146,10 @@ impl JobController {
                 }
             }
         }
+        if !ctx.scenario.quotas.is_empty() && !ctx.admit_object(w, &name, ObjectKind::Job)? {
+            // The submission failed: no Job, and the stream goes on.
+            return Ok(());
+        }
         let mut rng = self.keys[w.index()].rng_at(index);
         let requests = draw_requests(&workload.requests, &mut rng);
         let pod_key = StreamKey::new(rng.random(), "pods");
@@ -161,6 +168,7 @@ impl JobController {
             done: false,
             sync_pending: false,
             retry: VecDeque::new(),
+            refusals: 0,
         });
         ctx.rec.job_created(w);
         ctx.rec.object_event(ctx.now, "job_created", &name, "")?;
@@ -199,7 +207,21 @@ impl JobController {
             if let Some((total, _)) = item {
                 draw.run_time = Some(total);
             }
-            let (pod, alive) = ctx.create_pod(job.workload, job.owner, draw)?;
+            let Some((pod, alive)) = ctx.create_pod(job.workload, job.owner, draw)? else {
+                // A quota refused the pod: the sync failed; requeue it rate-limited, and
+                // keep the work item for the next try.
+                if let Some(item) = item {
+                    job.retry.push_front(item);
+                }
+                job.refusals += 1;
+                if !job.sync_pending {
+                    job.sync_pending = true;
+                    let delay = backoff(job.refusals, SYNC_RETRY_BASE, SYNC_RETRY_CAP);
+                    ctx.queue
+                        .push(ctx.now.saturating_add(delay), Event::JobSync { job: id });
+                }
+                return Ok(());
+            };
             job.pods.push(pod);
             if alive {
                 if let Some((_, progress)) = item {
@@ -213,6 +235,7 @@ impl JobController {
                 return self.pod_failed(ctx, id);
             }
         }
+        job.refusals = 0;
         Ok(())
     }
 

@@ -7,6 +7,7 @@ pub mod actions;
 pub mod crash;
 pub mod crash_backoff;
 pub mod deployment;
+pub mod drain;
 pub mod job;
 pub mod kubelet;
 pub mod node_faults;
@@ -15,6 +16,7 @@ pub mod rollout;
 
 use crate::cluster::ClusterState;
 use crate::cluster::ids::{NodeId, PodId, WorkloadId};
+use crate::cluster::quota::ObjectKind;
 use crate::cluster::resources::{CPU, MEMORY, Resources};
 use crate::engine::dist::Distribution;
 use crate::engine::queue::EventQueue;
@@ -156,13 +158,15 @@ pub fn draw_pod(w: &Workload, requests: (Resources, [i64; 2]), rng: &mut StreamR
 impl Ctx<'_> {
     /// Creates a pod for workload `w` under `owner`. A pod pinned by `nodeName` goes
     /// straight to that node's kubelet; others wait for the scheduler. Returns the pod and
-    /// whether it is still alive (a pinned pod may be rejected at once).
+    /// whether it is still alive (a pinned pod may be rejected at once), or `None` when a
+    /// ResourceQuota of its namespace refuses it: the caller retries later, as a
+    /// controller's failed sync is requeued.
     pub fn create_pod(
         &mut self,
         w: WorkloadId,
         owner: u32,
         draw: PodDraw,
-    ) -> io::Result<(PodId, bool)> {
+    ) -> io::Result<Option<(PodId, bool)>> {
         let template = self.scenario.workloads[w.index()].template;
         self.create_pod_from(w, template, owner, draw)
     }
@@ -174,7 +178,25 @@ impl Ctx<'_> {
         template: u32,
         owner: u32,
         draw: PodDraw,
-    ) -> io::Result<(PodId, bool)> {
+    ) -> io::Result<Option<(PodId, bool)>> {
+        if !self.scenario.quotas.is_empty() {
+            let c = &mut *self.cluster;
+            let admitted = c.quota_usage.admit_pod(
+                &self.scenario.quotas,
+                &c.pods,
+                &self.scenario.pod_limits,
+                template,
+                &draw.requests,
+            );
+            if let Err(message) = admitted {
+                let name = &self.cluster.owners[owner as usize].name;
+                self.rec
+                    .quota_rejected(&self.scenario.templates[template as usize].namespace);
+                self.rec
+                    .object_event(self.now, "pod_rejected_quota", name, &message)?;
+                return Ok(None);
+            }
+        }
         let pod = self.cluster.create_pod(
             crate::cluster::NewPod {
                 owner,
@@ -188,21 +210,58 @@ impl Ctx<'_> {
             },
             self.now,
         );
+        if !self.scenario.quotas.is_empty() {
+            self.cluster
+                .quota_usage
+                .pod_created(&self.scenario.quotas, template, pod);
+        }
         self.rec.pod_created(w);
         self.rec
             .pod_event(self.now, "pod_created", self.cluster, pod, "")?;
         match self.scenario.templates[template as usize].node_name {
             Some(node) => {
                 let alive = kubelet::admit_pinned(self, pod, node)?;
-                Ok((pod, alive))
+                Ok(Some((pod, alive)))
             }
             None => {
                 self.inbox.new_pods.push(pod);
-                Ok((pod, true))
+                Ok(Some((pod, true)))
             }
         }
     }
+
+    /// Admits a Deployment or Job of workload `w` named `name` through the quotas of its
+    /// namespace: `false` (counted, with an `events.csv` row) when one refuses it.
+    pub fn admit_object(
+        &mut self,
+        w: WorkloadId,
+        name: &str,
+        kind: ObjectKind,
+    ) -> io::Result<bool> {
+        let template = self.scenario.workloads[w.index()].template;
+        let admitted = self
+            .cluster
+            .quota_usage
+            .admit_object(&self.scenario.quotas, template, kind);
+        let Err(message) = admitted else {
+            return Ok(true);
+        };
+        self.rec
+            .quota_rejected(&self.scenario.templates[template as usize].namespace);
+        let what = match kind {
+            ObjectKind::Deployment => "deployment_rejected_quota",
+            ObjectKind::Job => "job_rejected_quota",
+        };
+        self.rec.object_event(self.now, what, name, &message)?;
+        Ok(false)
+    }
 }
+
+/// First delay of a controller's requeue after a failed sync (client-go's workqueue
+/// `DefaultControllerRateLimiter`: 5 ms doubling per failure of the item…
+pub const SYNC_RETRY_BASE: Nanos = 5_000_000;
+/// …up to 1000 s).
+pub const SYNC_RETRY_CAP: Nanos = 1000 * crate::engine::time::NANOS_PER_SEC;
 
 /// Exponential backoff `base · 2^(n−1)`, capped: the delay before the `n`-th retry.
 pub fn backoff(n: u32, base: Nanos, cap: Nanos) -> Nanos {

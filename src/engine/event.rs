@@ -115,6 +115,16 @@ pub enum Event {
         /// The pod's generation when this was scheduled.
         generation: u32,
     },
+    /// A drain retries the evictions of a node's pods that their budgets refused.
+    DrainRetry {
+        /// The node being drained.
+        node: NodeId,
+    },
+    /// A drained node's maintenance window is over: it is uncordoned.
+    DrainUncordon {
+        /// The node.
+        node: NodeId,
+    },
 }
 
 #[cfg(test)]

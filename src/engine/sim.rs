@@ -6,8 +6,10 @@ use super::rng::StreamKey;
 use super::time::Nanos;
 use crate::cluster::ids::{NodeId, PodId, PoolId, WorkloadId};
 use crate::cluster::pod::{PodPhase, PodReason};
+use crate::cluster::quota::ObjectKind;
 use crate::cluster::{ClusterState, OwnerKind};
 use crate::controllers::deployment::Deployment;
+use crate::controllers::drain::Drains;
 use crate::controllers::job::JobController;
 use crate::controllers::node_faults::NodeFaults;
 use crate::controllers::node_lifecycle::{self, NodeLifecycle};
@@ -52,6 +54,7 @@ pub struct Simulation<'s> {
     jobs: JobController,
     faults: NodeFaults,
     lifecycle: NodeLifecycle,
+    drains: Drains,
     rec: Recorder,
     inbox: Inbox,
     cycle_pending: bool,
@@ -73,6 +76,8 @@ impl<'s> Simulation<'s> {
             resources: scenario.resources.clone(),
             zones: scenario.zones.clone(),
             templates: scenario.templates.clone(),
+            pdbs: scenario.pdbs.clone(),
+            quota_usage: crate::cluster::quota::QuotaUsage::new(scenario.quotas.len()),
             ..ClusterState::default()
         };
         let mut queue = EventQueue::new();
@@ -146,6 +151,7 @@ impl<'s> Simulation<'s> {
             jobs: JobController::new(scenario.seed, &scenario.workloads),
             faults,
             lifecycle,
+            drains: Drains::default(),
             rec,
             inbox,
             cycle_pending: false,
@@ -290,7 +296,16 @@ impl<'s> Simulation<'s> {
         };
         let handled = match event {
             Event::WorkloadStart { workload } => match &mut self.deployments[workload.index()] {
-                Some(d) => d.sync(&mut ctx),
+                Some(d) => {
+                    let name = &self.scenario.workloads[workload.index()].name;
+                    if self.scenario.quotas.is_empty()
+                        || ctx.admit_object(workload, name, ObjectKind::Deployment)?
+                    {
+                        d.sync(&mut ctx)
+                    } else {
+                        Ok(())
+                    }
+                }
                 None => {
                     self.jobs.start(&mut ctx, workload);
                     Ok(())
@@ -466,8 +481,11 @@ impl<'s> Simulation<'s> {
                         }
                         Ok(())
                     }
+                    Action::Drain(d) => self.drains.start(&mut ctx, i, d),
                 }
             }
+            Event::DrainRetry { node } => self.drains.retry(&mut ctx, node),
+            Event::DrainUncordon { node } => self.drains.uncordon(&mut ctx, node),
             Event::NodeFailure { node, epoch } => {
                 if self.faults.current(node, epoch) {
                     Self::fail_node(
@@ -498,6 +516,9 @@ impl<'s> Simulation<'s> {
             }
         };
         handled?;
+        if self.drains.busy() {
+            self.drains.check(&mut ctx)?;
+        }
         notify_owners(&mut ctx, &mut self.deployments, &mut self.jobs)
     }
 
@@ -579,7 +600,14 @@ fn apply(
         }
         _ => {}
     }
-    if let Attempt::Preempt { pod, node, victims } = attempt {
+    if let Attempt::Preempt {
+        pod,
+        node,
+        victims,
+        pdb_violations,
+    } = attempt
+    {
+        ctx.rec.preemption_pdb_violations += u64::from(pdb_violations);
         ctx.cluster.nominate(pod, node);
         let detail = format!("by {}", ctx.cluster.pod_name(pod));
         for v in victims {

@@ -230,6 +230,25 @@ pub fn summary(
             );
         }
     }
+    put("pods_evicted", rec.pods_evicted.to_string());
+    put("evictions_blocked", rec.evictions_blocked.to_string());
+    put(
+        "preemption_pdb_violations",
+        rec.preemption_pdb_violations.to_string(),
+    );
+    let drains = DurationStats::of(&mut rec.drain_times);
+    put("drain_time_mean_s", ratio(drains.map(|s| s.mean_s)));
+    put(
+        "drain_time_max_s",
+        drains.map(|s| format_seconds(s.max)).unwrap_or_default(),
+    );
+    put(
+        "quota_rejections",
+        rec.quota_rejections.values().sum::<u64>().to_string(),
+    );
+    for (ns, n) in &rec.quota_rejections {
+        put(&format!("quota_rejections[{ns}]"), n.to_string());
+    }
     rows
 }
 

@@ -119,6 +119,16 @@ pub struct Recorder {
     pub node_failures: u64,
     /// Pods deleted by the taint manager.
     pub pods_evicted_by_taint: u64,
+    /// Pods evicted by drains.
+    pub pods_evicted: u64,
+    /// Evictions a disruption budget refused (each retry counts).
+    pub evictions_blocked: u64,
+    /// Preemption victims whose budget did not allow their loss.
+    pub preemption_pdb_violations: u64,
+    /// Creations refused by a ResourceQuota, by namespace.
+    pub quota_rejections: std::collections::BTreeMap<String, u64>,
+    /// How long each node drain took.
+    pub drain_times: Vec<Nanos>,
     /// Jobs created / completed / failed over the run.
     pub jobs: [u64; 3],
     /// Most nodes in use at once.
@@ -209,6 +219,11 @@ impl Recorder {
             pods_preempted: 0,
             node_failures: 0,
             pods_evicted_by_taint: 0,
+            pods_evicted: 0,
+            evictions_blocked: 0,
+            preemption_pdb_violations: 0,
+            quota_rejections: Default::default(),
+            drain_times: Vec::new(),
             jobs: [0; 3],
             peak_nodes_in_use: 0,
             stranded: Stranded::default(),
@@ -422,6 +437,16 @@ impl Recorder {
         detail: &str,
     ) -> io::Result<()> {
         self.write_event(now, event, object, "", detail)
+    }
+
+    /// A ResourceQuota of `namespace` refused a creation.
+    pub fn quota_rejected(&mut self, namespace: &str) {
+        match self.quota_rejections.get_mut(namespace) {
+            Some(n) => *n += 1,
+            None => {
+                self.quota_rejections.insert(namespace.to_string(), 1);
+            }
+        }
     }
 
     /// A pod was created.

@@ -3,7 +3,7 @@
 
 use super::closest;
 use super::limits::MAX_REPLICAS;
-use super::model::{Action, NodeTargets, Pool, TimedAction, Workload, WorkloadKind};
+use super::model::{Action, Drain, NodeTargets, Pool, TimedAction, Workload, WorkloadKind};
 use super::schema::{DeploymentDoc, NodesEventDoc, ScenarioEventDoc};
 use super::validate::{Ctx, R, Refs, check_list, version};
 use crate::cluster::ids::{NodeId, PoolId, WorkloadId};
@@ -50,6 +50,14 @@ pub(super) fn events(
             ScenarioEventDoc::Uncordon(n) => (
                 n.at.as_nanos(),
                 Action::Uncordon(targets(cx, &path, n, refs)?),
+            ),
+            ScenarioEventDoc::Drain(d) => (
+                d.at.as_nanos(),
+                Action::Drain(Drain {
+                    targets: targets(cx, &path, &d.targets(), refs)?,
+                    uncordon_after: d.uncordon_after.map(|u| u.as_nanos()),
+                    one_at_a_time: d.one_at_a_time,
+                }),
             ),
             ScenarioEventDoc::NodeFailure(f) => (
                 f.at.as_nanos(),

@@ -47,6 +47,13 @@ pub struct Scenario {
     /// Pod versions brought by `rollout` events: version `v ≥ 1` of a Deployment is
     /// `versions[v − 1]` (version 0 is the Deployment's own workload entry).
     pub versions: Vec<Workload>,
+    /// PodDisruptionBudgets.
+    pub pdbs: Vec<Pdb>,
+    /// ResourceQuotas, in the order the scenario lists them.
+    pub quotas: Vec<Quota>,
+    /// Per template: the pod's limits (`resourcehelper.PodLimits`), for quotas on
+    /// `limits.*`.
+    pub pod_limits: Vec<crate::cluster::resources::Resources>,
 }
 
 /// kube-controller-manager's node lifecycle flags (v1.35 defaults in `Default`).
@@ -80,6 +87,9 @@ impl Default for NodeLifecycleConfig {
         }
     }
 }
+
+pub use crate::cluster::disruption::{Budget, IntOrPercent, Pdb};
+pub use crate::cluster::quota::{Hard, Quota, QuotaResource};
 
 /// One entry of the scenario's `events:`.
 #[derive(Clone, Debug)]
@@ -132,6 +142,19 @@ pub enum Action {
         /// The new count.
         replicas: u32,
     },
+    /// Drain nodes.
+    Drain(Drain),
+}
+
+/// A drain: cordon, then evict every pod through the disruption budgets.
+#[derive(Clone, Debug)]
+pub struct Drain {
+    /// The nodes.
+    pub targets: NodeTargets,
+    /// Uncordon each node this long after it is drained.
+    pub uncordon_after: Option<Nanos>,
+    /// One node after another, in node order.
+    pub one_at_a_time: bool,
 }
 
 /// The nodes an event acts on.

@@ -42,6 +42,12 @@ pub struct ScenarioDoc {
     pub events: Vec<ScenarioEventDoc>,
     /// kube-controller-manager's node lifecycle settings.
     pub node_lifecycle: Option<NodeLifecycleDoc>,
+    /// PodDisruptionBudget objects.
+    #[serde(default)]
+    pub pod_disruption_budgets: Vec<PdbDoc>,
+    /// ResourceQuota objects.
+    #[serde(default)]
+    pub resource_quotas: Vec<QuotaDoc>,
 }
 
 /// `nodeLifecycle`: the node lifecycle controller's flags, camelCased.
@@ -80,6 +86,8 @@ pub enum ScenarioEventDoc {
     Rollback(RollbackEventDoc),
     /// Sets a Deployment's `replicas` (`kubectl scale`).
     Scale(ScaleEventDoc),
+    /// Cordons nodes and evicts their pods through their disruption budgets (`kubectl drain`).
+    Drain(DrainEventDoc),
 }
 
 /// A `node_failure` event: named nodes, or nodes of a pool, fail.
@@ -134,6 +142,7 @@ impl ScenarioEventDoc {
             ScenarioEventDoc::Rollout(_) => "rollout",
             ScenarioEventDoc::Rollback(_) => "rollback",
             ScenarioEventDoc::Scale(_) => "scale",
+            ScenarioEventDoc::Drain(_) => "drain",
         }
     }
 }
@@ -191,6 +200,132 @@ pub struct ScaleEventDoc {
     pub deployment: String,
     /// The new `replicas` (signed, so that a negative count gets a message with its path).
     pub replicas: i64,
+}
+
+/// A drain: the nodes it acts on, and how it rolls through them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DrainEventDoc {
+    /// When it starts.
+    pub at: SimDuration,
+    /// Node names.
+    #[serde(default)]
+    pub nodes: Vec<String>,
+    /// A pool whose nodes it drains (instead of `nodes`).
+    pub pool: Option<String>,
+    /// How many of the pool's nodes, picked at random (default all).
+    pub count: Option<u64>,
+    /// Uncordon each node this long after it is drained (default: it stays cordoned).
+    pub uncordon_after: Option<SimDuration>,
+    /// Drain the nodes one after another, in node order (default false: all at once).
+    #[serde(default)]
+    pub one_at_a_time: bool,
+}
+
+impl DrainEventDoc {
+    /// The nodes it names, in the shape every node event shares.
+    pub fn targets(&self) -> NodesEventDoc {
+        NodesEventDoc {
+            at: self.at,
+            nodes: self.nodes.clone(),
+            pool: self.pool.clone(),
+            count: self.count,
+        }
+    }
+}
+
+/// A `policy/v1` PodDisruptionBudget.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PdbDoc {
+    /// `policy/v1` if given.
+    pub api_version: Option<String>,
+    /// `PodDisruptionBudget` if given.
+    pub kind: Option<String>,
+    /// Name and namespace.
+    pub metadata: ObjectMeta,
+    /// The budget.
+    pub spec: PdbSpecDoc,
+}
+
+/// `PodDisruptionBudgetSpec`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PdbSpecDoc {
+    /// Pods that must stay available: a count or `"N%"`.
+    pub min_available: Option<IntOrStringDoc>,
+    /// Pods that may be unavailable: a count or `"N%"`.
+    pub max_unavailable: Option<IntOrStringDoc>,
+    /// The pods it covers.
+    pub selector: Option<SelectorDoc>,
+    /// When pods that are not ready may be evicted (default `IfHealthyBudget`).
+    pub unhealthy_pod_eviction_policy: Option<UnhealthyPolicyDoc>,
+}
+
+/// Kubernetes' `IntOrString`: an integer, or a string such as `"25%"`.
+#[derive(Debug)]
+pub enum IntOrStringDoc {
+    /// An integer.
+    Int(i64),
+    /// A string (a percentage).
+    Str(String),
+}
+
+impl<'de> Deserialize<'de> for IntOrStringDoc {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = IntOrStringDoc;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an integer (2) or a percentage string (\"25%\")")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(IntOrStringDoc::Int(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(IntOrStringDoc::Int(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(IntOrStringDoc::Str(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `unhealthyPodEvictionPolicy`.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub enum UnhealthyPolicyDoc {
+    /// Pods not ready may be evicted only while the budget is met.
+    IfHealthyBudget,
+    /// Pods not ready may always be evicted.
+    AlwaysAllow,
+}
+
+/// A `v1` ResourceQuota.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct QuotaDoc {
+    /// `v1` if given.
+    pub api_version: Option<String>,
+    /// `ResourceQuota` if given.
+    pub kind: Option<String>,
+    /// Name and namespace.
+    pub metadata: ObjectMeta,
+    /// The limits.
+    pub spec: QuotaSpecDoc,
+}
+
+/// `ResourceQuotaSpec`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct QuotaSpecDoc {
+    /// Hard limits by resource name (`requests.cpu`, `pods`, `count/jobs.batch`, …).
+    pub hard: BTreeMap<String, Quantity>,
+    /// Accepted, not modelled.
+    pub scopes: Option<IgnoredAny>,
+    /// Accepted, not modelled.
+    pub scope_selector: Option<IgnoredAny>,
 }
 
 /// `metadata` of the scenario.
@@ -640,16 +775,6 @@ pub struct RollingUpdateDoc {
     pub max_surge: Option<IntOrStringDoc>,
     /// Pods below `replicas` during a rollout: a count or a percent (default 25%).
     pub max_unavailable: Option<IntOrStringDoc>,
-}
-
-/// An `IntOrString`: a count, or a string such as `"25%"`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum IntOrStringDoc {
-    /// A count.
-    Int(i64),
-    /// A percent.
-    Str(String),
 }
 
 /// A label selector.

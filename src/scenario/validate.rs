@@ -204,6 +204,33 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         &mut templates,
         &mut versions,
     )?;
+    // Budgets and quotas cover the pods of every template, the versions' included.
+    let all_workloads: Vec<Workload> = workloads.iter().chain(&versions).cloned().collect();
+    let pdbs = super::disruption::pdbs(
+        &mut cx,
+        &doc.pod_disruption_budgets,
+        &templates,
+        &all_workloads,
+    )?;
+    let quotas =
+        super::disruption::quotas(&mut cx, &doc.resource_quotas, &doc.workloads, &templates)?;
+    let version_specs: Vec<(u32, &PodSpecDoc)> = doc
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            ScenarioEventDoc::Rollout(r) => Some(&r.template.spec),
+            _ => None,
+        })
+        .zip(&versions)
+        .map(|(spec, v)| (v.template, spec))
+        .collect();
+    let pod_limits = super::disruption::limits(
+        &cx,
+        &doc.workloads,
+        &workloads,
+        &version_specs,
+        templates.len(),
+    );
     super::failures::check_expected_failures(&cx, &pools, duration)?;
     let node_lifecycle = super::failures::node_lifecycle(&cx, doc.node_lifecycle.as_ref())?;
     Ok(Scenario {
@@ -225,6 +252,9 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         actions,
         node_lifecycle,
         versions,
+        pdbs,
+        quotas,
+        pod_limits,
     })
 }
 
@@ -995,7 +1025,7 @@ pub(super) fn version(
     Ok(w)
 }
 
-fn check_kind(
+pub(super) fn check_kind(
     cx: &Ctx,
     path: &str,
     api_version: Option<&str>,

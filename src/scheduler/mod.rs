@@ -45,6 +45,8 @@ pub enum Attempt {
         node: NodeId,
         /// Pods to evict, most important first.
         victims: Vec<PodId>,
+        /// How many of them their PodDisruptionBudgets did not allow to lose.
+        pdb_violations: u32,
     },
 }
 
@@ -319,9 +321,14 @@ impl Scheduler {
             );
         let profile = &mut self.profiles[k];
         if profile.preemption()
-            && let Some((node, victims)) = preemption::find(cluster, profile, pod, &mut self.rng)
+            && let Some(c) = preemption::find(cluster, profile, pod, &mut self.rng)
         {
-            return Some(Attempt::Preempt { pod, node, victims });
+            return Some(Attempt::Preempt {
+                pod,
+                node: c.node,
+                victims: c.victims,
+                pdb_violations: c.pdb_violations,
+            });
         }
         Some(Attempt::Unschedulable(pod))
     }

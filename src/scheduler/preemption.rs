@@ -9,6 +9,7 @@
 
 use super::framework::{PodCtx, Profile};
 use crate::cluster::ClusterState;
+use crate::cluster::disruption::{pdb_of, status};
 use crate::cluster::ids::{NodeId, PodId};
 use crate::cluster::pod::PreemptionPolicy;
 use crate::cluster::resources::{MAX_RESOURCES, Resources};
@@ -28,7 +29,7 @@ pub struct Candidate {
     pub node: NodeId,
     /// Victims, most important first.
     pub victims: Vec<PodId>,
-    /// Victims whose eviction breaks a PodDisruptionBudget (none until PDBs exist).
+    /// Victims whose eviction breaks a PodDisruptionBudget.
     pub pdb_violations: u32,
 }
 
@@ -62,9 +63,16 @@ pub fn eligible(cluster: &ClusterState, pod: PodId) -> bool {
     }
 }
 
-/// Victims on node `i` for `pod`, or `None` if evicting every lower-priority pod would
-/// still not make room (`SelectVictimsOnNode`, resources and pod slots).
-pub fn select_victims(cluster: &ClusterState, pod: PodId, i: usize) -> Option<Vec<PodId>> {
+/// Victims on node `i` for `pod`, with how many of them break their disruption budget,
+/// or `None` if evicting every lower-priority pod would still not make room
+/// (`SelectVictimsOnNode`, resources and pod slots). `allowed` holds each budget's
+/// `disruptionsAllowed`.
+pub fn select_victims(
+    cluster: &ClusterState,
+    pod: PodId,
+    i: usize,
+    allowed: &[u32],
+) -> Option<(Vec<PodId>, u32)> {
     let nodes = &cluster.nodes;
     let p = &cluster.pods[pod.index()];
     let mut free = nodes.allocatable[i];
@@ -96,9 +104,13 @@ pub fn select_victims(cluster: &ClusterState, pod: PodId, i: usize) -> Option<Ve
         return None;
     }
     potential.sort_by(|&a, &b| more_important(cluster, a, b));
-    // Reprieve as many as possible, most important first.
+    let (violating, rest) = split_by_pdb(cluster, &potential, allowed);
+    // Reprieve as many as possible: budget-violating pods first, then the others, each
+    // group most important first.
     let mut victims = Vec::new();
-    for q in potential {
+    let mut violations = 0;
+    let order = violating.iter().map(|&q| (q, true));
+    for (q, violates) in order.chain(rest.iter().map(|&q| (q, false))) {
         let req = cluster.pods[q.index()].requests;
         let mut without = free;
         for r in 0..MAX_RESOURCES {
@@ -109,9 +121,43 @@ pub fn select_victims(cluster: &ClusterState, pod: PodId, i: usize) -> Option<Ve
             slots -= 1;
         } else {
             victims.push(q);
+            violations += u32::from(violates);
         }
     }
-    Some(victims)
+    if !violating.is_empty() && !rest.is_empty() {
+        victims.sort_by(|&a, &b| more_important(cluster, a, b));
+    }
+    Some((victims, violations))
+}
+
+/// `filterPodsWithPDBViolation`: splits `pods` (most important first) into those whose
+/// eviction would take their budget below zero disruptions, counting down a copy of each
+/// budget's `allowed` pod by pod, and the others.
+fn split_by_pdb(
+    cluster: &ClusterState,
+    pods: &[PodId],
+    allowed: &[u32],
+) -> (Vec<PodId>, Vec<PodId>) {
+    if cluster.pdbs.is_empty() {
+        return (Vec::new(), pods.to_vec());
+    }
+    let mut left: Vec<i64> = allowed.iter().map(|&a| i64::from(a)).collect();
+    let (mut violating, mut rest) = (Vec::new(), Vec::new());
+    for &q in pods {
+        let template = cluster.pods[q.index()].template;
+        match pdb_of(&cluster.pdbs, template) {
+            Some(k) => {
+                left[k] -= 1;
+                if left[k] < 0 {
+                    violating.push(q);
+                } else {
+                    rest.push(q);
+                }
+            }
+            None => rest.push(q),
+        }
+    }
+    (violating, rest)
 }
 
 /// `pickOneNodeForPreemption`: fewest PDB violations, then the lowest highest victim
@@ -153,13 +199,13 @@ pub fn pick(cluster: &ClusterState, candidates: &[Candidate]) -> Option<usize> {
 }
 
 /// Runs preemption for `pod`, which no node accepts under `profile`: the node to
-/// nominate and the victims to evict there.
+/// nominate, the victims to evict there and how many budgets that breaks.
 pub fn find(
     cluster: &ClusterState,
     profile: &mut Profile,
     pod: PodId,
     rng: &mut StreamRng,
-) -> Option<(NodeId, Vec<PodId>)> {
+) -> Option<Candidate> {
     if !eligible(cluster, pod) {
         return None;
     }
@@ -176,17 +222,23 @@ pub fn find(
     let offset = rng.random_range(0..n);
     let cx = PodCtx::new(cluster, pod);
     profile.prepare(&cx);
+    // Each budget's status once per preemption, as upstream lists them once.
+    let allowed: Vec<u32> = cluster
+        .pdbs
+        .iter()
+        .map(|b| status(cluster, b).disruptions_allowed)
+        .collect();
     let mut candidates = Vec::new();
     for k in 0..n {
         let i = (offset + k) % n;
         if !cluster.nodes.ready[i] || !profile.passes_non_resource(&cx, i) {
             continue;
         }
-        if let Some(victims) = select_victims(cluster, pod, i) {
+        if let Some((victims, pdb_violations)) = select_victims(cluster, pod, i, &allowed) {
             candidates.push(Candidate {
                 node: NodeId(i as u32),
                 victims,
-                pdb_violations: 0,
+                pdb_violations,
             });
             if candidates.len() >= want {
                 break;
@@ -194,8 +246,7 @@ pub fn find(
         }
     }
     let k = pick(cluster, &candidates)?;
-    let c = candidates.swap_remove(k);
-    Some((c.node, c.victims))
+    Some(candidates.swap_remove(k))
 }
 
 #[cfg(test)]
@@ -238,8 +289,8 @@ mod tests {
         }
         let preemptor = kit.pending(t_of(HIGH), VERY_LARGE, VERY_LARGE);
         let mut profile = Profile::new(&ProfileConfig::default(), None);
-        let (node, victims) =
-            find(&kit.cluster, &mut profile, preemptor, &mut rng()).expect("a candidate");
+        let c = find(&kit.cluster, &mut profile, preemptor, &mut rng()).expect("a candidate");
+        let (node, victims) = (c.node, c.victims);
         let prios = victims
             .iter()
             .map(|v| kit.cluster.pods[v.index()].priority)
@@ -308,10 +359,13 @@ mod tests {
         kit.running(n, mid, MEDIUM, MEDIUM, 0);
         let low_pod = kit.running(n, low, MEDIUM, MEDIUM, 0);
         let p = kit.pending(high, LARGE, LARGE);
-        assert_eq!(select_victims(&kit.cluster, p, 0), Some(vec![low_pod]));
+        assert_eq!(
+            select_victims(&kit.cluster, p, 0, &[]),
+            Some((vec![low_pod], 0))
+        );
         // Nothing of lower priority to evict: no candidate.
         let q = kit.pending(low, LARGE, LARGE);
-        assert_eq!(select_victims(&kit.cluster, q, 0), None);
+        assert_eq!(select_victims(&kit.cluster, q, 0, &[]), None);
     }
 
     /// `TestPodEligibleToPreemptOthers`: `preemptionPolicy: Never` does not preempt, nor
@@ -336,5 +390,87 @@ mod tests {
         // A terminating pod that is not lower priority does not block it.
         kit.cluster.pods[victim.index()].priority = HIGH;
         assert!(eligible(&kit.cluster, q));
+    }
+
+    /// A budget that allows no disruption of the pods of `t` (minAvailable 1 with none
+    /// Ready: `disruptionsAllowed` 0).
+    fn strict_budget(t: u32) -> crate::cluster::disruption::Pdb {
+        use crate::cluster::disruption::{Budget, IntOrPercent, Pdb};
+        Pdb {
+            name: "strict".into(),
+            templates: vec![t],
+            budget: Budget::MinAvailable(IntOrPercent::Int(1)),
+            always_allow_unhealthy: false,
+        }
+    }
+
+    /// `pickOneNodeForPreemption`'s first criterion, as upstream's "pick the node with the
+    /// fewest PDB violations" cases: the node whose victim has the lowest priority would
+    /// win, but its victim is under a budget that allows no disruption, so the other
+    /// node is picked.
+    #[test]
+    fn fewest_pdb_violations_come_first() {
+        let run = |with_budget: bool| {
+            let mut kit = Kit::new();
+            let (neg, low, high) = (
+                kit.template(template(NEG)),
+                kit.template(template(LOW)),
+                kit.template(template(HIGH)),
+            );
+            let n1 = kit.node(VERY_LARGE, VERY_LARGE);
+            kit.running(n1, neg, VERY_LARGE, VERY_LARGE, 0);
+            let n2 = kit.node(VERY_LARGE, VERY_LARGE);
+            kit.running(n2, low, VERY_LARGE, VERY_LARGE, 0);
+            if with_budget {
+                kit.cluster.pdbs.push(strict_budget(neg));
+            }
+            let p = kit.pending(high, VERY_LARGE, VERY_LARGE);
+            let mut profile = Profile::new(&ProfileConfig::default(), None);
+            let c = find(&kit.cluster, &mut profile, p, &mut rng()).expect("a candidate");
+            (c.node.index() + 1, c.pdb_violations)
+        };
+        // Without the budget: the lowest highest victim priority (node 1, NEG) wins.
+        assert_eq!(run(false), (1, 0));
+        // With it: node 2, no violation.
+        assert_eq!(run(true), (2, 0));
+    }
+
+    /// `selectVictimsOnNode` reprieves budget-violating pods first: the less important pod
+    /// under a budget stays and the more important one goes.
+    #[test]
+    fn violating_victims_are_reprieved_first() {
+        let run = |with_budget: bool| {
+            let mut kit = Kit::new();
+            let (low, mid, high) = (
+                kit.template(template(LOW)),
+                kit.template(template(MID)),
+                kit.template(template(HIGH)),
+            );
+            let n = kit.node(VERY_LARGE, VERY_LARGE);
+            let a = kit.running(n, mid, MEDIUM, MEDIUM, 0);
+            let b = kit.running(n, low, MEDIUM, MEDIUM, 0);
+            if with_budget {
+                kit.cluster.pdbs.push(strict_budget(low));
+            }
+            let p = kit.pending(high, LARGE, LARGE);
+            // 500 − 2·200 = 100 free; the preemptor needs 300: one 200 pod must go.
+            let allowed = if with_budget { vec![0] } else { vec![] };
+            let (victims, v) = select_victims(&kit.cluster, p, 0, &allowed).expect("room");
+            (victims == vec![a], victims == vec![b], v)
+        };
+        assert_eq!(run(false), (false, true, 0));
+        assert_eq!(run(true), (true, false, 0));
+    }
+
+    /// A victim that must go although its budget forbids it is counted.
+    #[test]
+    fn unavoidable_violation_is_counted() {
+        let mut kit = Kit::new();
+        let (low, high) = (kit.template(template(LOW)), kit.template(template(HIGH)));
+        let n = kit.node(VERY_LARGE, VERY_LARGE);
+        let v = kit.running(n, low, VERY_LARGE, VERY_LARGE, 0);
+        kit.cluster.pdbs.push(strict_budget(low));
+        let p = kit.pending(high, VERY_LARGE, VERY_LARGE);
+        assert_eq!(select_victims(&kit.cluster, p, 0, &[0]), Some((vec![v], 1)));
     }
 }

@@ -65,3 +65,32 @@ pub fn summary(dir: &Path, metric: &str) -> String {
         .map(|r| r[1].clone())
         .unwrap_or_else(|| panic!("no summary metric {metric}"))
 }
+
+/// Σ of each hard entry over the namespace's non-terminal pods, per quota (recounted,
+/// independently of the admission code).
+pub fn quota_usage(s: &kubesim::Scenario, c: &kubesim::cluster::ClusterState) -> Vec<Vec<i64>> {
+    use kubesim::cluster::quota::QuotaResource as Q;
+    s.quotas
+        .iter()
+        .map(|q| {
+            q.hard
+                .iter()
+                .map(|h| {
+                    c.pods
+                        .iter()
+                        .filter(|p| {
+                            !p.phase.is_terminal()
+                                && s.templates[p.template as usize].namespace == q.namespace
+                        })
+                        .map(|p| match h.resource {
+                            Q::Pods => 1,
+                            Q::Requests(r) => p.requests.0[r],
+                            Q::Limits(r) => s.pod_limits[p.template as usize].0[r],
+                            Q::Deployments | Q::Jobs => 0,
+                        })
+                        .sum()
+                })
+                .collect()
+        })
+        .collect()
+}
