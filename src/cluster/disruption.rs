@@ -5,6 +5,7 @@
 use super::ClusterState;
 use super::OwnerKind;
 use super::ids::PodId;
+pub use super::int_or_percent::IntOrPercent;
 use super::pod::PodPhase;
 
 /// A PodDisruptionBudget.
@@ -29,15 +30,6 @@ pub enum Budget {
     MaxUnavailable(IntOrPercent),
 }
 
-/// A count, or a percentage of the expected pods.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IntOrPercent {
-    /// Pods.
-    Int(u32),
-    /// Percent.
-    Percent(u32),
-}
-
 /// A budget's `status`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PdbStatus {
@@ -51,15 +43,6 @@ pub struct PdbStatus {
     pub disruptions_allowed: u32,
 }
 
-/// `intstr.GetScaledValueFromIntOrPercent` with rounding up, as the disruption controller
-/// calls it.
-fn scaled(v: IntOrPercent, total: u32) -> u32 {
-    match v {
-        IntOrPercent::Int(n) => n,
-        IntOrPercent::Percent(p) => (u64::from(p) * u64::from(total)).div_ceil(100) as u32,
-    }
-}
-
 /// The disruption controller's arithmetic (`getExpectedPodCount`, `updatePdbStatus`):
 /// `pods` covered pods, `scale` the summed scale of their controllers (`None` when one of
 /// them has no scale, as a Job: the controller then fails safe and allows nothing), and
@@ -67,8 +50,8 @@ fn scaled(v: IntOrPercent, total: u32) -> u32 {
 pub fn arithmetic(budget: Budget, pods: u32, scale: Option<u32>, healthy: u32) -> PdbStatus {
     let (expected, desired) = match (budget, scale) {
         (Budget::MinAvailable(IntOrPercent::Int(n)), _) => (pods, n),
-        (Budget::MinAvailable(v), Some(s)) => (s, scaled(v, s)),
-        (Budget::MaxUnavailable(v), Some(s)) => (s, s.saturating_sub(scaled(v, s))),
+        (Budget::MinAvailable(v), Some(s)) => (s, v.scaled(s, true)),
+        (Budget::MaxUnavailable(v), Some(s)) => (s, s.saturating_sub(v.scaled(s, true))),
         (_, None) => {
             return PdbStatus {
                 current_healthy: healthy,

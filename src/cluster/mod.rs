@@ -6,6 +6,7 @@ pub mod exact_div;
 #[cfg(test)]
 pub mod fixture;
 pub mod ids;
+pub mod int_or_percent;
 pub mod node;
 pub mod pod;
 pub mod pod_request;

@@ -4,53 +4,9 @@
 //! scaling (`sync.go`) and the order in which a ReplicaSet deletes its pods
 //! (`controller_utils.go`, `ActivePodsWithRanks`).
 
+pub use crate::cluster::int_or_percent::IntOrPercent;
 use crate::engine::time::Nanos;
 use std::cmp::Ordering;
-
-/// A `maxSurge` or `maxUnavailable` value: a number of pods or a percent of `replicas`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IntOrPercent {
-    /// A number of pods.
-    Int(u32),
-    /// A percent of the desired replicas.
-    Percent(u32),
-}
-
-impl IntOrPercent {
-    /// Reads `"25%"`; as upstream, a string must be a percentage (a plain count is given as
-    /// a YAML integer).
-    pub fn parse_percent(s: &str) -> Result<IntOrPercent, String> {
-        let Some(digits) = s.strip_suffix('%') else {
-            return Err(format!(
-                "`{s}` is not a percentage; give a number of pods (e.g. 1) or a percent (e.g. \"25%\")"
-            ));
-        };
-        digits
-            .parse::<u32>()
-            .map(IntOrPercent::Percent)
-            .map_err(|_| {
-                format!("`{s}` is not a whole percent; give e.g. \"25%\" or a number of pods")
-            })
-    }
-
-    /// The value for `total` desired pods: a percent rounds up or down as asked
-    /// (`GetScaledValueFromIntOrPercent`).
-    pub fn scaled(self, total: u32, round_up: bool) -> u32 {
-        match self {
-            IntOrPercent::Int(n) => n,
-            IntOrPercent::Percent(p) => {
-                let x = u64::from(p) * u64::from(total);
-                let v = if round_up { x.div_ceil(100) } else { x / 100 };
-                v.min(u64::from(u32::MAX)) as u32
-            }
-        }
-    }
-
-    /// Whether it is zero however many pods are desired.
-    pub fn is_zero(self) -> bool {
-        matches!(self, IntOrPercent::Int(0) | IntOrPercent::Percent(0))
-    }
-}
 
 /// `ResolveFenceposts`: `(maxSurge, maxUnavailable)` in pods for `desired` replicas. Surge
 /// rounds up, unavailable down, and when both come to zero one pod may be unavailable so

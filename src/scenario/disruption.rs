@@ -2,13 +2,14 @@
 //! quotas on `limits.*` read.
 
 use super::closest;
-use super::model::{Budget, Hard, IntOrPercent, Pdb, Quota, QuotaResource, Workload};
+use super::model::{Budget, Hard, Pdb, Quota, QuotaResource, Workload};
 use super::scheduling::label_selector;
 use super::schema::{
-    ContainerDoc, IntOrStringDoc, JobSimDoc, PdbDoc, PodSpecDoc, QuotaDoc, UnhealthyPolicyDoc,
-    WorkloadsDoc,
+    ContainerDoc, JobSimDoc, PdbDoc, PodSpecDoc, QuotaDoc, UnhealthyPolicyDoc, WorkloadsDoc,
 };
-use super::validate::{Ctx, R, check_kind, check_list, check_name, check_namespace};
+use super::validate::{
+    Ctx, R, check_kind, check_list, check_name, check_namespace, int_or_percent,
+};
 use crate::cluster::pod::PodTemplate;
 use crate::cluster::pod_request::{ContainerRequests, pod_limits};
 use crate::cluster::resources::{CPU, EPHEMERAL_STORAGE, MAX_RESOURCES, MEMORY, Resources};
@@ -99,13 +100,19 @@ pub(super) fn pdbs(
                     "sets neither minAvailable nor maxUnavailable: give one, a count (2) or a percentage (\"50%\")",
                 );
             }
-            (Some(v), None) => {
-                Budget::MinAvailable(int_or_percent(cx, &format!("{path}.spec.minAvailable"), v)?)
-            }
+            (Some(v), None) => Budget::MinAvailable(int_or_percent(
+                cx,
+                &format!("{path}.spec.minAvailable"),
+                v,
+                u64::from(u32::MAX),
+                100,
+            )?),
             (None, Some(v)) => Budget::MaxUnavailable(int_or_percent(
                 cx,
                 &format!("{path}.spec.maxUnavailable"),
                 v,
+                u64::from(u32::MAX),
+                100,
             )?),
         };
         let spath = format!("{path}.spec.selector");
@@ -157,34 +164,6 @@ pub(super) fn pdbs(
         });
     }
     Ok(out)
-}
-
-/// A count (`2`) or a percentage (`"50%"`), as Kubernetes validates a PDB's.
-fn int_or_percent(cx: &Ctx, path: &str, v: &IntOrStringDoc) -> R<IntOrPercent> {
-    match v {
-        IntOrStringDoc::Int(n) if *n < 0 => cx.err(path, format!("{n} is negative; use 0 or more")),
-        IntOrStringDoc::Int(n) => match u32::try_from(*n) {
-            Ok(n) => Ok(IntOrPercent::Int(n)),
-            Err(_) => cx.err(path, format!("{n} is too large; at most {}", u32::MAX)),
-        },
-        IntOrStringDoc::Str(s) => {
-            let pct = s
-                .strip_suffix('%')
-                .filter(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
-                .and_then(|d| d.parse::<u32>().ok());
-            match pct {
-                Some(p) if p <= 100 => Ok(IntOrPercent::Percent(p)),
-                Some(p) => cx.err(path, format!("{p}% is more than 100%")),
-                None => cx.err(
-                    path,
-                    format!(
-                        "`{s}` is neither a count nor a percentage: write an integer (2) or a whole \
-                         percentage between \"0%\" and \"100%\" (\"25%\")"
-                    ),
-                ),
-            }
-        }
-    }
 }
 
 /// A workload document: its path, namespace, pod spec, and the resources whose requests

@@ -875,24 +875,18 @@ fn rollout_spec(cx: &Ctx, path: &str, d: &DeploymentDoc) -> R<RolloutSpec> {
             StrategyTypeDoc::RollingUpdate => {
                 let ru = s.rolling_update.as_ref();
                 let rpath = format!("{spath}.rollingUpdate");
-                let surge = int_or_percent(
-                    cx,
-                    &format!("{rpath}.maxSurge"),
-                    ru.and_then(|u| u.max_surge.as_ref()),
-                )?;
-                let unavailable = int_or_percent(
-                    cx,
-                    &format!("{rpath}.maxUnavailable"),
+                let field = |name: &str, v: Option<&IntOrStringDoc>, max_percent: u32| {
+                    let default = IntOrStringDoc::Str("25%".into());
+                    let path = format!("{rpath}.{name}");
+                    int_or_percent(cx, &path, v.unwrap_or(&default), MAX_REPLICAS, max_percent)
+                };
+                // A surge may exceed 100 %; unavailable pods may not, as the API server checks.
+                let surge = field("maxSurge", ru.and_then(|u| u.max_surge.as_ref()), 10_000)?;
+                let unavailable = field(
+                    "maxUnavailable",
                     ru.and_then(|u| u.max_unavailable.as_ref()),
+                    100,
                 )?;
-                if let IntOrPercent::Percent(p) = unavailable {
-                    if p > 100 {
-                        return cx.err(
-                            format!("{rpath}.maxUnavailable"),
-                            "must not be greater than 100%",
-                        );
-                    }
-                }
                 if surge.is_zero() && unavailable.is_zero() {
                     return cx.err(
                         format!("{rpath}.maxUnavailable"),
@@ -941,20 +935,27 @@ fn rollout_spec(cx: &Ctx, path: &str, d: &DeploymentDoc) -> R<RolloutSpec> {
     Ok(r)
 }
 
-/// A `maxSurge` or `maxUnavailable` (default 25%).
-fn int_or_percent(cx: &Ctx, path: &str, v: Option<&IntOrStringDoc>) -> R<IntOrPercent> {
+/// An `IntOrString` count of pods: at most `max_count`, or a whole percent up to
+/// `max_percent`.
+pub(super) fn int_or_percent(
+    cx: &Ctx,
+    path: &str,
+    v: &IntOrStringDoc,
+    max_count: u64,
+    max_percent: u32,
+) -> R<IntOrPercent> {
     match v {
-        None => Ok(IntOrPercent::Percent(25)),
-        Some(IntOrStringDoc::Int(n)) => match u32::try_from(*n) {
-            Ok(n) if u64::from(n) <= MAX_REPLICAS => Ok(IntOrPercent::Int(n)),
+        IntOrStringDoc::Int(n) if *n < 0 => cx.err(path, format!("{n} is negative; use 0 or more")),
+        IntOrStringDoc::Int(n) => match u32::try_from(*n) {
+            Ok(n) if u64::from(n) <= max_count => Ok(IntOrPercent::Int(n)),
             _ => cx.err(
                 path,
-                format!("{n}: give a number of pods from 0 to {MAX_REPLICAS}, or a percent such as \"25%\""),
+                format!("{n} is too large: give a number of pods from 0 to {max_count}, or a percent such as \"25%\""),
             ),
         },
-        Some(IntOrStringDoc::Str(s)) => match IntOrPercent::parse_percent(s) {
-            Ok(IntOrPercent::Percent(p)) if p > 10_000 => {
-                cx.err(path, format!("{p}% is absurd; give at most 10000%"))
+        IntOrStringDoc::Str(s) => match IntOrPercent::parse_percent(s) {
+            Ok(IntOrPercent::Percent(p)) if p > max_percent => {
+                cx.err(path, format!("{p}% is more than {max_percent}%"))
             }
             Ok(v) => Ok(v),
             Err(m) => cx.err(path, m),
