@@ -42,6 +42,8 @@ struct ReplicaSet {
     ready: u32,
     /// `status.availableReplicas`.
     available: u32,
+    /// Available pods running on a node that is up.
+    serving: u32,
 }
 
 impl ReplicaSet {
@@ -70,6 +72,10 @@ pub struct Status {
     pub unavailable: u32,
     /// `MaxUnavailable(d)` for the current `replicas`.
     pub max_unavailable: u32,
+    /// Available pods that really serve: running on a node that is up. Kubernetes counts a
+    /// dead node's pods as available until the node controller marks them not ready;
+    /// the availability figures count only these.
+    pub serving: u32,
 }
 
 /// The `Progressing` condition.
@@ -303,13 +309,16 @@ impl Deployment {
                 }
                 !pod.terminating && !pod.phase.is_terminal()
             });
-            let (mut ready, mut available) = (0, 0);
+            let (mut ready, mut available, mut serving) = (0, 0, 0);
             for p in &set.pods {
-                if let Some(t) = pods[p.index()].ready_since {
+                let pod = &pods[p.index()];
+                if let Some(t) = pod.ready_since {
                     ready += 1;
                     let at = t.saturating_add(min_ready);
                     if at <= now {
                         available += 1;
+                        let up = pod.node.is_some_and(|n| ctx.cluster.nodes.up[n.index()]);
+                        serving += u32::from(up && pod.phase == PodPhase::Running);
                     } else {
                         next_available = Some(next_available.map_or(at, |n| n.min(at)));
                     }
@@ -317,6 +326,7 @@ impl Deployment {
             }
             set.ready = ready;
             set.available = available;
+            set.serving = serving;
         }
         if let Some(t) = next_available {
             self.request(ctx, t);
@@ -354,6 +364,7 @@ impl Deployment {
                     pods: Vec::new(),
                     ready: 0,
                     available: 0,
+                    serving: 0,
                 });
                 self.sets_created += 1;
                 self.progress = Some(Progress::Since(ctx.now));
@@ -637,6 +648,7 @@ impl Deployment {
             updated: self.sets[new].pods.len() as u32,
             unavailable: specified.saturating_sub(available),
             max_unavailable: self.rolling().max_unavailable,
+            serving: sum(|s| s.serving),
         };
         let old = self.status;
         self.status = status;

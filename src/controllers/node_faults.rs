@@ -102,6 +102,8 @@ impl NodeFaults {
                 kubelet::save_work(ctx, pod);
                 ctx.cluster.stop(pod);
                 ctx.cluster.pods[pod.index()].ready_since = ready_since;
+                // Its owner's figures count what serves: this pod no longer does.
+                ctx.inbox.notices.push(OwnerNotice::Changed(pod));
             }
             let p = &mut ctx.cluster.pods[pod.index()];
             // A terminating pod keeps its PodTerminated: its deletion completes anyway.

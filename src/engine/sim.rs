@@ -211,6 +211,14 @@ impl<'s> Simulation<'s> {
         self.events += 1;
         self.dispatch(event).map_err(Error::output)?;
         self.after_event();
+        if self.rec.recovery.waiting() {
+            let deployments = &self.deployments;
+            self.rec.recovery.check(self.now, |w| {
+                deployments[w.index()]
+                    .as_ref()
+                    .is_none_or(|d| d.status().serving >= d.status().desired)
+            });
+        }
         if self.check_every_event {
             self.cluster.check_invariants().map_err(|m| {
                 Error::Invariant(format!("at t={} ns after {event:?}: {m}", self.now))
@@ -532,7 +540,17 @@ impl<'s> Simulation<'s> {
         repair_after: Option<Nanos>,
         cause: &str,
     ) -> io::Result<()> {
+        let hit: Vec<WorkloadId> = ctx.cluster.nodes.pods[n.index()]
+            .iter()
+            .map(|p| &ctx.cluster.pods[p.index()])
+            .filter(|p| p.phase == PodPhase::Running && p.ready_since.is_some())
+            .filter_map(|p| match ctx.cluster.owners[p.owner as usize].kind {
+                OwnerKind::Deployment(w) => Some(w),
+                OwnerKind::Job(_) => None,
+            })
+            .collect();
         if faults.fail(ctx, n, repair_after, cause)? {
+            ctx.rec.recovery.failed(ctx.now, hit);
             lifecycle.node_failed(ctx, n);
         }
         Ok(())

@@ -5,5 +5,6 @@ pub mod compare;
 pub mod format;
 pub mod output;
 pub mod recorder;
+pub mod recovery;
 pub mod stats;
 pub mod stranded;

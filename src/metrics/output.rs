@@ -249,6 +249,14 @@ pub fn summary(
     for (ns, n) in &rec.quota_rejections {
         put(&format!("quota_rejections[{ns}]"), n.to_string());
     }
+    let unrecovered = rec.recovery.unrecovered();
+    let recovery = DurationStats::of(&mut rec.recovery.times);
+    put("recovery_time_mean_s", ratio(recovery.map(|s| s.mean_s)));
+    put(
+        "recovery_time_max_s",
+        recovery.map(|s| format_seconds(s.max)).unwrap_or_default(),
+    );
+    put("failures_unrecovered", unrecovered.to_string());
     rows
 }
 

@@ -86,9 +86,9 @@ pub struct DeploymentFigures {
     pub name: String,
     /// The status after the last event.
     pub status: crate::controllers::deployment::Status,
-    /// Time in `[warmup, end]` with `available ≥ desired`, ns.
+    /// Time in `[warmup, end]` with `serving ≥ desired`, ns.
     pub all_available: i128,
-    /// Time in `[warmup, end]` with `available ≥ desired − maxUnavailable`, ns.
+    /// Time in `[warmup, end]` with `serving ≥ desired − maxUnavailable`, ns.
     pub min_available: i128,
 }
 
@@ -129,6 +129,8 @@ pub struct Recorder {
     pub quota_rejections: std::collections::BTreeMap<String, u64>,
     /// How long each node drain took.
     pub drain_times: Vec<Nanos>,
+    /// Recovery after node failures.
+    pub recovery: super::recovery::Recovery,
     /// Jobs created / completed / failed over the run.
     pub jobs: [u64; 3],
     /// Most nodes in use at once.
@@ -224,6 +226,7 @@ impl Recorder {
             preemption_pdb_violations: 0,
             quota_rejections: Default::default(),
             drain_times: Vec::new(),
+            recovery: Default::default(),
             jobs: [0; 3],
             peak_nodes_in_use: 0,
             stranded: Stranded::default(),
@@ -312,10 +315,10 @@ impl Recorder {
             ig.span += dt;
             for d in &mut self.deployments {
                 let s = d.status;
-                if s.available >= s.desired {
+                if s.serving >= s.desired {
                     d.all_available += dt;
                 }
-                if s.available + s.max_unavailable >= s.desired {
+                if s.serving + s.max_unavailable >= s.desired {
                     d.min_available += dt;
                 }
             }
