@@ -2,7 +2,8 @@
 //! not fit, Job streams with varied requests, Deployments with topology spread and
 //! anti-affinity, priorities with preemption, every placement policy, scheduling cycles
 //! that take time, node failures from pools' `failures` and from `node_failure` and
-//! `zone_outage` events), after every single event every
+//! `zone_outage` events, rollouts (RollingUpdate and Recreate) to versions that may crash,
+//! rollbacks, Job pods that crash and restart or fail), after every single event every
 //! pod is in exactly one phase, the phases add up to the pods created, no node holds more
 //! requests than its allocatable, and no pod runs on a node that is down.
 //! (`run_checked` recounts everything after each event and fails on any difference.)
@@ -60,6 +61,13 @@ struct Deploy {
     /// 0: none, 1: zone spread ScheduleAnyway, 2: zone spread DoNotSchedule, 3: required
     /// anti-affinity per host.
     topology: u32,
+    /// 0: the default RollingUpdate, 1: Recreate, 2: maxSurge 0 / maxUnavailable 1,
+    /// 3: maxSurge 50% / maxUnavailable 0.
+    strategy: u32,
+    min_ready_s: u32,
+    /// A rollout to a second version at this time, whose containers crash if `crashes`,
+    /// and a rollback 0–300 s later if given.
+    rollout: Option<(u32, bool, Option<u32>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +79,9 @@ struct JobStream {
     choices: Vec<(u32, u32)>,
     pinned: bool,
     high: bool,
+    /// Chance (percent) that a container start crashes, and whether the pod restarts in
+    /// place (`OnFailure`) rather than failing (`Never`).
+    crash: Option<(u32, bool)>,
 }
 
 fn pool() -> impl Strategy<Value = Pool> {
@@ -105,9 +116,17 @@ fn deploy() -> impl Strategy<Value = Deploy> {
         any::<bool>(),
         prop::bool::weighted(0.3),
         0u32..4,
+        (
+            0u32..4,
+            prop::sample::select(vec![0u32, 0, 10]),
+            prop::option::weighted(
+                0.5,
+                (0u32..1100, any::<bool>(), prop::option::of(0u32..300)),
+            ),
+        ),
     )
         .prop_map(
-            |(replicas, cpu_m, mem_mi, pinned, tolerates, high, topology)| Deploy {
+            |(
                 replicas,
                 cpu_m,
                 mem_mi,
@@ -115,6 +134,18 @@ fn deploy() -> impl Strategy<Value = Deploy> {
                 tolerates,
                 high,
                 topology,
+                (strategy, min_ready_s, rollout),
+            )| Deploy {
+                replicas,
+                cpu_m,
+                mem_mi,
+                pinned,
+                tolerates,
+                high,
+                topology,
+                strategy,
+                min_ready_s,
+                rollout,
             },
         )
 }
@@ -128,9 +159,10 @@ fn job() -> impl Strategy<Value = JobStream> {
         prop::collection::vec((1u32..8000, 1u32..16), 1..4),
         prop::bool::weighted(0.15),
         prop::bool::weighted(0.3),
+        prop::option::weighted(0.3, (1u32..60, any::<bool>())),
     )
         .prop_map(
-            |(rate_per_min, completions, parallelism, mean_run_s, choices, pinned, high)| {
+            |(rate_per_min, completions, parallelism, mean_run_s, choices, pinned, high, crash)| {
                 JobStream {
                     rate_per_min,
                     completions,
@@ -139,6 +171,7 @@ fn job() -> impl Strategy<Value = JobStream> {
                     choices,
                     pinned,
                     high,
+                    crash,
                 }
             },
         )
@@ -180,9 +213,15 @@ fn render(
     let first_pool_nodes = pools[0].count;
     y += "workloads:\n  deployments:\n";
     for (i, d) in deploys.iter().enumerate() {
+        let strategy = [
+            "",
+            "        strategy: {type: Recreate}\n",
+            "        strategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 1}}\n",
+            "        strategy: {rollingUpdate: {maxSurge: 50%, maxUnavailable: 0}}\n",
+        ][d.strategy as usize];
         y += &format!(
-            "    - metadata: {{name: d{i}}}\n      spec:\n        replicas: {}\n        template:\n          metadata: {{labels: {{app: d{i}}}}}\n          spec:\n",
-            d.replicas
+            "    - metadata: {{name: d{i}}}\n      spec:\n        replicas: {}\n{strategy}        minReadySeconds: {}\n        template:\n          metadata: {{labels: {{app: d{i}}}}}\n          spec:\n",
+            d.replicas, d.min_ready_s
         );
         if d.high {
             y += "            priorityClassName: high\n";
@@ -227,6 +266,9 @@ fn render(
         if j.pinned {
             y += "            nodeName: p0-0\n";
         }
+        if let Some((_, true)) = j.crash {
+            y += "            restartPolicy: OnFailure\n";
+        }
         if j.high {
             y += "            priorityClassName: high\n";
         }
@@ -239,9 +281,36 @@ fn render(
         for (cpu_m, mem_gi) in &j.choices {
             y += &format!("          - {{requests: {{cpu: {cpu_m}m, memory: {mem_gi}Gi}}}}\n");
         }
+        if let Some((p, _)) = j.crash {
+            y += &format!(
+                "        crash: {{probability: 0.{p:02}, after: {{uniform: {{min: 0s, max: 30s}}}}}}\n        checkpointInterval: 10s\n"
+            );
+        }
     }
-    if !faults.is_empty() {
+    let rollouts: Vec<(usize, &(u32, bool, Option<u32>))> = deploys
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| d.rollout.as_ref().map(|r| (i, r)))
+        .collect();
+    if !faults.is_empty() || !rollouts.is_empty() {
         y += "events:\n";
+    }
+    for (i, (at, crashes, rollback)) in rollouts {
+        let crash = if *crashes {
+            ", simulation: {crash: {timeToCrash: {exponential: {mean: 2m}}}}"
+        } else {
+            ""
+        };
+        y += &format!(
+            "  - {{at: {at}s, type: rollout, deployment: d{i}, template: {{metadata: {{labels: {{app: d{i}, version: v2}}}}, \
+             spec: {{containers: [{{name: c, resources: {{requests: {{cpu: 200m, memory: 100Mi}}}}}}]}}}}{crash}}}\n"
+        );
+        if let Some(after) = rollback {
+            y += &format!(
+                "  - {{at: {}s, type: rollback, deployment: d{i}}}\n",
+                (at + after).min(1200)
+            );
+        }
     }
     for f in faults {
         let repair = f
@@ -396,6 +465,11 @@ proptest! {
         jobs in prop::collection::vec(job(), 0..2),
         d in disruption(),
     ) {
+        // Drains are the only disruption here: no node fails, no rollout replaces pods,
+        // no container crashes.
+        let pools: Vec<Pool> = pools.into_iter().map(|p| Pool { failures: None, ..p }).collect();
+        let deploys: Vec<Deploy> = deploys.into_iter().map(|d| Deploy { rollout: None, ..d }).collect();
+        let jobs: Vec<JobStream> = jobs.into_iter().map(|j| JobStream { crash: None, ..j }).collect();
         let base = render(seed, (policy, 0), &pools, &deploys, &jobs, &[]);
         let text = render_disruption(base, deploys.len(), !jobs.is_empty(), &d);
         let s = scenario(&text);
