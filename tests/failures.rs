@@ -487,3 +487,53 @@ events:
     assert_eq!(replacement.created, 465 * S);
     assert_eq!(replacement.phase, PodPhase::Pending);
 }
+
+/// A pool failing at random under a Deployment, scheduled by `policy`.
+fn random_failures(policy: &str) -> String {
+    format!(
+        "apiVersion: kubesim/v1
+kind: Scenario
+metadata: {{name: crn}}
+seed: 11
+duration: 6h
+scheduler: {{policy: {policy}}}
+cluster:
+  nodePools:
+    - name: p
+      count: 12
+      zones: [a, b, c]
+      capacity: {{cpu: 4, memory: 16Gi}}
+      failures:
+        timeToFailure: {{exponential: {{mean: 2h}}}}
+        timeToRepair: {{uniform: {{min: 1m, max: 20m}}}}
+workloads:
+  deployments:
+    - metadata: {{name: web}}
+      spec:
+        replicas: 20
+        template:
+          spec:
+            containers: [{{name: c, resources: {{requests: {{cpu: 1}}}}}}]
+"
+    )
+}
+
+/// The node rows of a run: what failed and was repaired when.
+fn node_rows(text: &str) -> Vec<Vec<String>> {
+    let (_, rows) = run_with_events(text);
+    rows.into_iter()
+        .filter(|r| r[1] == "node_failed" || r[1] == "node_repaired")
+        .collect()
+}
+
+#[test]
+fn failures_are_the_same_whatever_the_scheduler_does() {
+    let default = node_rows(&random_failures("default"));
+    assert!(default.len() > 20, "{}", default.len());
+    // Common random numbers: another placement policy sees the same failures.
+    assert_eq!(default, node_rows(&random_failures("most-allocated")));
+    // And the same run gives the same events, byte for byte.
+    let (_, a) = run_with_events(&random_failures("default"));
+    let (_, b) = run_with_events(&random_failures("default"));
+    assert_eq!(a, b);
+}
