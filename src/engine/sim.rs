@@ -8,7 +8,7 @@ use crate::cluster::ids::{NodeId, PodId, PoolId, WorkloadId};
 use crate::cluster::pod::{PodPhase, PodReason};
 use crate::cluster::{ClusterState, OwnerKind};
 use crate::controllers::job::JobController;
-use crate::controllers::node_faults::NodeFaults;
+use crate::controllers::node_faults::{self, NodeFaults};
 use crate::controllers::node_lifecycle::{self, NodeLifecycle};
 use crate::controllers::replicaset::ReplicaSet;
 use crate::controllers::{Ctx, Inbox, OwnerNotice, actions, kubelet};
@@ -358,63 +358,40 @@ impl<'s> Simulation<'s> {
                     Action::NodeFailure {
                         targets,
                         repair_after,
-                    } => {
-                        let nodes =
-                            actions::pick(&ctx, i, targets, |n| ctx.cluster.nodes.up[n.index()]);
-                        for n in nodes {
-                            Self::fail_node(
-                                &mut self.faults,
-                                &mut self.lifecycle,
-                                &mut ctx,
-                                n,
-                                *repair_after,
-                                "node_failure event",
-                            )?;
-                        }
-                        Ok(())
-                    }
-                    Action::ZoneOutage { zone, duration } => {
-                        let detail =
-                            format!("zone_outage of {}", self.scenario.zones[usize::from(*zone)]);
-                        let nodes: Vec<NodeId> = ctx
-                            .cluster
-                            .nodes
-                            .ids()
-                            .filter(|n| ctx.cluster.nodes.zone[n.index()] == *zone)
-                            .collect();
-                        for n in nodes {
-                            Self::fail_node(
-                                &mut self.faults,
-                                &mut self.lifecycle,
-                                &mut ctx,
-                                n,
-                                Some(*duration),
-                                &detail,
-                            )?;
-                        }
-                        Ok(())
-                    }
-                }
-            }
-            Event::NodeFailure { node, epoch } => {
-                if self.faults.current(node, epoch) {
-                    Self::fail_node(
+                    } => node_faults::node_failure_event(
                         &mut self.faults,
                         &mut self.lifecycle,
                         &mut ctx,
-                        node,
-                        None,
-                        "timeToFailure",
-                    )?;
+                        (i, targets),
+                        *repair_after,
+                    ),
+                    Action::ZoneOutage { zone, duration } => node_faults::zone_outage(
+                        &mut self.faults,
+                        &mut self.lifecycle,
+                        &mut ctx,
+                        *zone,
+                        *duration,
+                    ),
                 }
-                Ok(())
+            }
+            Event::NodeFailure { node, epoch } => {
+                if !self.faults.current(node, epoch) {
+                    return Ok(());
+                }
+                node_faults::fail_node(
+                    &mut self.faults,
+                    &mut self.lifecycle,
+                    &mut ctx,
+                    node,
+                    (None, "timeToFailure"),
+                )
             }
             Event::NodeRepair { node, epoch } => {
-                if self.faults.current(node, epoch) {
-                    self.faults.repair(&mut ctx, node)?;
-                    self.lifecycle.node_repaired(&mut ctx, node)?;
+                if !self.faults.current(node, epoch) {
+                    return Ok(());
                 }
-                Ok(())
+                self.faults.repair(&mut ctx, node)?;
+                self.lifecycle.node_repaired(&mut ctx, node)
             }
             Event::NodeMonitor => self.lifecycle.monitor(&mut ctx),
             Event::TaintPass { zone } => self.lifecycle.pass_due(&mut ctx, zone),
@@ -427,22 +404,6 @@ impl<'s> Simulation<'s> {
         };
         handled?;
         notify_owners(&mut ctx, &mut self.replicasets, &mut self.jobs)
-    }
-
-    /// Node `n`'s machine fails (if it is up) and the node lifecycle controller starts
-    /// waiting for its heartbeat.
-    fn fail_node(
-        faults: &mut NodeFaults,
-        lifecycle: &mut NodeLifecycle,
-        ctx: &mut Ctx,
-        n: NodeId,
-        repair_after: Option<Nanos>,
-        cause: &str,
-    ) -> io::Result<()> {
-        if faults.fail(ctx, n, repair_after, cause)? {
-            lifecycle.node_failed(ctx, n);
-        }
-        Ok(())
     }
 
     /// Hands the scheduler what the event changed and starts a cycle if pods wait.
