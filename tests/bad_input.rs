@@ -1331,6 +1331,22 @@ fn toleration_seconds_without_no_execute() {
     assert_says(&m, &["NoExecute"]);
 }
 
+#[test]
+fn pool_failures_without_a_duration() {
+    let text = scenario_with(
+        "      count: 2\n",
+        "      count: 2\n      failures: {timeToFailure: 1h, timeToRepair: 5m}\n",
+    )
+    .replace("duration: 10m\n", "")
+    .replace(
+        "        arrivals: {poisson: 1/min}\n",
+        "        arrivals: {times: [1m]}\n",
+    );
+    let m = refused(text);
+    assert_field(&m, "cluster.nodePools[0].failures");
+    assert_says(&m, &["needs a `duration`"]);
+}
+
 // ---- Disruption budgets, quotas and drains ----
 
 /// [`BASE`] with a top-level section appended (`podDisruptionBudgets:`, …).

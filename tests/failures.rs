@@ -447,3 +447,94 @@ fn the_bundled_zone_outage_scenario_tells_its_story() {
     assert_eq!((up[19].as_str(), up[20].as_str()), ("9", "6")); // 570 s, 600 s
     assert_eq!((up[59].as_str(), up[60].as_str()), ("6", "9")); // 1770 s, 1800 s
 }
+
+#[test]
+fn a_pod_bound_to_a_failed_node_before_anyone_noticed_never_starts() {
+    // a-0 fails at 100 s; a Job arriving at 120 s is bound to it (still Ready to the
+    // scheduler) but never starts; it is deleted at 155 + 300 s and the Job counts a
+    // failed pod (backoff 10 s), whose replacement waits: pool a is not Ready.
+    let text = "apiVersion: kubesim/v1
+kind: Scenario
+metadata: {name: unnoticed}
+duration: 20m
+cluster:
+  nodePools:
+    - {name: a, count: 1, zones: [z1], capacity: {cpu: 4, memory: 16Gi}}
+    - {name: b, count: 1, zones: [z2], capacity: {cpu: 4, memory: 16Gi}}
+workloads:
+  jobs:
+    - metadata: {name: late}
+      spec:
+        backoffLimit: 3
+        template:
+          spec:
+            restartPolicy: Never
+            nodeSelector: {kubesim.io/pool: a}
+            containers: [{name: c, resources: {requests: {cpu: 1}}}]
+      simulation:
+        runTime: 60s
+        arrivals: {times: [120s]}
+events:
+  - {at: 100s, type: node_failure, nodes: [a-0]}
+";
+    let (o, rows) = run_with_events(text);
+    let p = pod(&o, "late-0-0");
+    assert_eq!(p.bound, Some(120 * S));
+    assert_eq!(p.started, None);
+    assert_eq!(p.finished, Some(455 * S));
+    assert_eq!(p.reason, Some(PodReason::DeletionByTaintManager));
+    assert!(rows_of(&rows, "pod_started", "late-0-0").is_empty());
+    let replacement = pod(&o, "late-0-1");
+    assert_eq!(replacement.created, 465 * S);
+    assert_eq!(replacement.phase, PodPhase::Pending);
+}
+
+/// A pool failing at random under a Deployment, scheduled by `policy`.
+fn random_failures(policy: &str) -> String {
+    format!(
+        "apiVersion: kubesim/v1
+kind: Scenario
+metadata: {{name: crn}}
+seed: 11
+duration: 6h
+scheduler: {{policy: {policy}}}
+cluster:
+  nodePools:
+    - name: p
+      count: 12
+      zones: [a, b, c]
+      capacity: {{cpu: 4, memory: 16Gi}}
+      failures:
+        timeToFailure: {{exponential: {{mean: 2h}}}}
+        timeToRepair: {{uniform: {{min: 1m, max: 20m}}}}
+workloads:
+  deployments:
+    - metadata: {{name: web}}
+      spec:
+        replicas: 20
+        template:
+          spec:
+            containers: [{{name: c, resources: {{requests: {{cpu: 1}}}}}}]
+"
+    )
+}
+
+/// The node rows of a run: what failed and was repaired when.
+fn node_rows(text: &str) -> Vec<Vec<String>> {
+    let (_, rows) = run_with_events(text);
+    rows.into_iter()
+        .filter(|r| r[1] == "node_failed" || r[1] == "node_repaired")
+        .collect()
+}
+
+#[test]
+fn failures_are_the_same_whatever_the_scheduler_does() {
+    let default = node_rows(&random_failures("default"));
+    assert!(default.len() > 20, "{}", default.len());
+    // Common random numbers: another placement policy sees the same failures.
+    assert_eq!(default, node_rows(&random_failures("most-allocated")));
+    // And the same run gives the same events, byte for byte.
+    let (_, a) = run_with_events(&random_failures("default"));
+    let (_, b) = run_with_events(&random_failures("default"));
+    assert_eq!(a, b);
+}

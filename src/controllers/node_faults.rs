@@ -3,13 +3,15 @@
 //! kubelet is gone: its running containers stop and nothing starts there until the repair,
 //! when the pods still bound to it start again in place.
 
-use super::{Ctx, OwnerNotice, kubelet};
-use crate::cluster::ids::NodeId;
+use super::node_lifecycle::NodeLifecycle;
+use super::{Ctx, OwnerNotice, actions, kubelet};
+use crate::cluster::OwnerKind;
+use crate::cluster::ids::{NodeId, WorkloadId};
 use crate::cluster::pod::PodPhase;
 use crate::engine::event::Event;
 use crate::engine::rng::StreamKey;
 use crate::engine::time::{Nanos, secs_to_nanos};
-use crate::scenario::model::PoolFailures;
+use crate::scenario::model::{NodeTargets, PoolFailures};
 use std::io;
 
 /// Each node's place in its up/down alternation.
@@ -164,4 +166,74 @@ impl NodeFaults {
         ctx.inbox.nodes_added = true;
         Ok(())
     }
+}
+
+/// Node `n`'s machine fails (if it is up), to be repaired after `repair` (see
+/// [`NodeFaults::fail`]; `cause` goes to `events.csv`), and the node lifecycle controller
+/// starts waiting for its heartbeat.
+pub fn fail_node(
+    faults: &mut NodeFaults,
+    lifecycle: &mut NodeLifecycle,
+    ctx: &mut Ctx,
+    n: NodeId,
+    (repair, cause): (Option<Nanos>, &str),
+) -> io::Result<()> {
+    // The Deployments whose serving pods go down with it, for the recovery time.
+    let hit: Vec<WorkloadId> = ctx.cluster.nodes.pods[n.index()]
+        .iter()
+        .map(|p| &ctx.cluster.pods[p.index()])
+        .filter(|p| p.phase == PodPhase::Running && p.ready_since.is_some())
+        .filter_map(|p| match ctx.cluster.owners[p.owner as usize].kind {
+            OwnerKind::Deployment(w) => Some(w),
+            OwnerKind::Job(_) => None,
+        })
+        .collect();
+    if faults.fail(ctx, n, repair, cause)? {
+        ctx.rec.recovery.failed(ctx.now, hit);
+        lifecycle.node_failed(ctx, n);
+    }
+    Ok(())
+}
+
+/// A `node_failure` event (entry `index` of `events:`): the nodes it names, or `count` of
+/// its pool's nodes that are up.
+pub fn node_failure_event(
+    faults: &mut NodeFaults,
+    lifecycle: &mut NodeLifecycle,
+    ctx: &mut Ctx,
+    (index, targets): (usize, &NodeTargets),
+    repair_after: Option<Nanos>,
+) -> io::Result<()> {
+    let nodes = actions::pick(ctx, index, targets, |n| ctx.cluster.nodes.up[n.index()]);
+    for n in nodes {
+        fail_node(
+            faults,
+            lifecycle,
+            ctx,
+            n,
+            (repair_after, "node_failure event"),
+        )?;
+    }
+    Ok(())
+}
+
+/// A `zone_outage` event: every node of `zone` that is up fails for `duration`.
+pub fn zone_outage(
+    faults: &mut NodeFaults,
+    lifecycle: &mut NodeLifecycle,
+    ctx: &mut Ctx,
+    zone: u16,
+    duration: Nanos,
+) -> io::Result<()> {
+    let cause = format!("zone_outage of {}", ctx.scenario.zones[usize::from(zone)]);
+    let nodes: Vec<NodeId> = ctx
+        .cluster
+        .nodes
+        .ids()
+        .filter(|n| ctx.cluster.nodes.zone[n.index()] == zone)
+        .collect();
+    for n in nodes {
+        fail_node(faults, lifecycle, ctx, n, (Some(duration), &cause))?;
+    }
+    Ok(())
 }

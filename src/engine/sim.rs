@@ -11,7 +11,7 @@ use crate::cluster::{ClusterState, OwnerKind};
 use crate::controllers::deployment::Deployment;
 use crate::controllers::drain::Drains;
 use crate::controllers::job::JobController;
-use crate::controllers::node_faults::NodeFaults;
+use crate::controllers::node_faults::{self, NodeFaults};
 use crate::controllers::node_lifecycle::{self, NodeLifecycle};
 use crate::controllers::{Ctx, Inbox, OwnerNotice, actions, crash, kubelet};
 use crate::error::Error;
@@ -430,42 +430,20 @@ impl<'s> Simulation<'s> {
                     Action::NodeFailure {
                         targets,
                         repair_after,
-                    } => {
-                        let nodes =
-                            actions::pick(&ctx, i, targets, |n| ctx.cluster.nodes.up[n.index()]);
-                        for n in nodes {
-                            Self::fail_node(
-                                &mut self.faults,
-                                &mut self.lifecycle,
-                                &mut ctx,
-                                n,
-                                *repair_after,
-                                "node_failure event",
-                            )?;
-                        }
-                        Ok(())
-                    }
-                    Action::ZoneOutage { zone, duration } => {
-                        let detail =
-                            format!("zone_outage of {}", self.scenario.zones[usize::from(*zone)]);
-                        let nodes: Vec<NodeId> = ctx
-                            .cluster
-                            .nodes
-                            .ids()
-                            .filter(|n| ctx.cluster.nodes.zone[n.index()] == *zone)
-                            .collect();
-                        for n in nodes {
-                            Self::fail_node(
-                                &mut self.faults,
-                                &mut self.lifecycle,
-                                &mut ctx,
-                                n,
-                                Some(*duration),
-                                &detail,
-                            )?;
-                        }
-                        Ok(())
-                    }
+                    } => node_faults::node_failure_event(
+                        &mut self.faults,
+                        &mut self.lifecycle,
+                        &mut ctx,
+                        (i, targets),
+                        *repair_after,
+                    ),
+                    Action::ZoneOutage { zone, duration } => node_faults::zone_outage(
+                        &mut self.faults,
+                        &mut self.lifecycle,
+                        &mut ctx,
+                        *zone,
+                        *duration,
+                    ),
                     Action::Rollout {
                         deployment,
                         version,
@@ -495,24 +473,23 @@ impl<'s> Simulation<'s> {
             Event::DrainRetry { node } => self.drains.retry(&mut ctx, node),
             Event::DrainUncordon { node } => self.drains.uncordon(&mut ctx, node),
             Event::NodeFailure { node, epoch } => {
-                if self.faults.current(node, epoch) {
-                    Self::fail_node(
-                        &mut self.faults,
-                        &mut self.lifecycle,
-                        &mut ctx,
-                        node,
-                        None,
-                        "timeToFailure",
-                    )?;
+                if !self.faults.current(node, epoch) {
+                    return Ok(());
                 }
-                Ok(())
+                node_faults::fail_node(
+                    &mut self.faults,
+                    &mut self.lifecycle,
+                    &mut ctx,
+                    node,
+                    (None, "timeToFailure"),
+                )
             }
             Event::NodeRepair { node, epoch } => {
-                if self.faults.current(node, epoch) {
-                    self.faults.repair(&mut ctx, node)?;
-                    self.lifecycle.node_repaired(&mut ctx, node)?;
+                if !self.faults.current(node, epoch) {
+                    return Ok(());
                 }
-                Ok(())
+                self.faults.repair(&mut ctx, node)?;
+                self.lifecycle.node_repaired(&mut ctx, node)
             }
             Event::NodeMonitor => self.lifecycle.monitor(&mut ctx),
             Event::TaintPass { zone } => self.lifecycle.pass_due(&mut ctx, zone),
@@ -528,32 +505,6 @@ impl<'s> Simulation<'s> {
             self.drains.check(&mut ctx)?;
         }
         notify_owners(&mut ctx, &mut self.deployments, &mut self.jobs)
-    }
-
-    /// Node `n`'s machine fails (if it is up) and the node lifecycle controller starts
-    /// waiting for its heartbeat.
-    fn fail_node(
-        faults: &mut NodeFaults,
-        lifecycle: &mut NodeLifecycle,
-        ctx: &mut Ctx,
-        n: NodeId,
-        repair_after: Option<Nanos>,
-        cause: &str,
-    ) -> io::Result<()> {
-        let hit: Vec<WorkloadId> = ctx.cluster.nodes.pods[n.index()]
-            .iter()
-            .map(|p| &ctx.cluster.pods[p.index()])
-            .filter(|p| p.phase == PodPhase::Running && p.ready_since.is_some())
-            .filter_map(|p| match ctx.cluster.owners[p.owner as usize].kind {
-                OwnerKind::Deployment(w) => Some(w),
-                OwnerKind::Job(_) => None,
-            })
-            .collect();
-        if faults.fail(ctx, n, repair_after, cause)? {
-            ctx.rec.recovery.failed(ctx.now, hit);
-            lifecycle.node_failed(ctx, n);
-        }
-        Ok(())
     }
 
     /// Hands the scheduler what the event changed and starts a cycle if pods wait.
