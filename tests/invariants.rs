@@ -65,10 +65,12 @@ struct Deploy {
     /// 3: maxSurge 50% / maxUnavailable 0.
     strategy: u32,
     min_ready_s: u32,
-    /// A rollout to a second version at this time, whose containers crash if `crashes`,
-    /// and a rollback 0–300 s later if given.
-    rollout: Option<(u32, bool, Option<u32>)>,
+    rollout: Option<Rollout>,
 }
+
+/// A rollout to a second version at `.0` s, whose containers crash if `.1`, and a rollback
+/// `.2` s later if given.
+type Rollout = (u32, bool, Option<u32>);
 
 #[derive(Debug, Clone)]
 struct JobStream {
@@ -287,7 +289,7 @@ fn render(
             );
         }
     }
-    let rollouts: Vec<(usize, &(u32, bool, Option<u32>))> = deploys
+    let rollouts: Vec<(usize, &Rollout)> = deploys
         .iter()
         .enumerate()
         .filter_map(|(i, d)| d.rollout.as_ref().map(|r| (i, r)))
