@@ -5,7 +5,8 @@ use super::closest;
 use super::model::{Budget, Hard, Pdb, Quota, QuotaResource, Workload};
 use super::scheduling::label_selector;
 use super::schema::{
-    ContainerDoc, JobSimDoc, PdbDoc, PodSpecDoc, QuotaDoc, UnhealthyPolicyDoc, WorkloadsDoc,
+    ContainerDoc, JobSimDoc, ObjectMeta, PdbDoc, PodSpecDoc, QuotaDoc, UnhealthyPolicyDoc,
+    WorkloadsDoc,
 };
 use super::validate::{
     Ctx, R, check_kind, check_list, check_name, check_namespace, int_or_percent,
@@ -35,6 +36,32 @@ const QUOTA_KEYS: [&str; 13] = [
     "count/deployments.apps",
     "count/jobs.batch",
 ];
+
+/// Checks an object's `apiVersion` and `kind` (when given), name and namespace, and that
+/// no other object of its kind in the namespace has its name (`names` holds those seen);
+/// returns the namespace.
+fn object_meta(
+    cx: &Ctx,
+    path: &str,
+    (api_version, kind): (Option<&str>, Option<&str>),
+    meta: &ObjectMeta,
+    (want_api, want_kind): (&str, &str),
+    names: &mut BTreeSet<(String, String)>,
+) -> R<String> {
+    check_kind(cx, path, api_version, kind, want_api, want_kind)?;
+    check_name(cx, &format!("{path}.metadata.name"), &meta.name)?;
+    let ns = namespace_of(cx, path, meta.namespace.as_ref())?;
+    if !names.insert((ns.clone(), meta.name.clone())) {
+        return cx.err(
+            format!("{path}.metadata.name"),
+            format!(
+                "`{}` is used by another {want_kind} of namespace `{ns}`",
+                meta.name
+            ),
+        );
+    }
+    Ok(ns)
+}
 
 fn namespace_of(cx: &Ctx, path: &str, ns: Option<&String>) -> R<String> {
     match ns {
@@ -67,25 +94,14 @@ pub(super) fn pdbs(
     let mut covered: BTreeMap<u32, usize> = BTreeMap::new();
     for (i, d) in list.iter().enumerate() {
         let path = format!("podDisruptionBudgets[{i}]");
-        check_kind(
+        let ns = object_meta(
             cx,
             &path,
-            d.api_version.as_deref(),
-            d.kind.as_deref(),
-            "policy/v1",
-            "PodDisruptionBudget",
+            (d.api_version.as_deref(), d.kind.as_deref()),
+            &d.metadata,
+            ("policy/v1", "PodDisruptionBudget"),
+            &mut names,
         )?;
-        check_name(cx, &format!("{path}.metadata.name"), &d.metadata.name)?;
-        let ns = namespace_of(cx, &path, d.metadata.namespace.as_ref())?;
-        if !names.insert((ns.clone(), d.metadata.name.clone())) {
-            return cx.err(
-                format!("{path}.metadata.name"),
-                format!(
-                    "`{}` is used by another PodDisruptionBudget of namespace `{ns}`",
-                    d.metadata.name
-                ),
-            );
-        }
         let spec = &d.spec;
         let budget = match (&spec.min_available, &spec.max_unavailable) {
             (Some(_), Some(_)) => {
@@ -324,25 +340,14 @@ pub(super) fn quotas(
     let mut out = Vec::with_capacity(list.len());
     for (i, d) in list.iter().enumerate() {
         let path = format!("resourceQuotas[{i}]");
-        check_kind(
+        let ns = object_meta(
             cx,
             &path,
-            d.api_version.as_deref(),
-            d.kind.as_deref(),
-            "v1",
-            "ResourceQuota",
+            (d.api_version.as_deref(), d.kind.as_deref()),
+            &d.metadata,
+            ("v1", "ResourceQuota"),
+            &mut names,
         )?;
-        check_name(cx, &format!("{path}.metadata.name"), &d.metadata.name)?;
-        let ns = namespace_of(cx, &path, d.metadata.namespace.as_ref())?;
-        if !names.insert((ns.clone(), d.metadata.name.clone())) {
-            return cx.err(
-                format!("{path}.metadata.name"),
-                format!(
-                    "`{}` is used by another ResourceQuota of namespace `{ns}`",
-                    d.metadata.name
-                ),
-            );
-        }
         if d.spec.scopes.is_some() {
             cx.unmodelled(&format!("{path}.spec"), "scopes");
         }
