@@ -509,6 +509,25 @@ fn bad_rollout_scenario_is_deterministic() {
         let read = |d: &std::path::Path| std::fs::read(d.join(f)).expect("file");
         assert_eq!(read(&a), read(&b), "{f} differs");
     }
-    // The scenario does what its comments say: rolled back once, at the deadline.
+    // The scenario does what its comments say: the v2 containers crash (every start, 3
+    // to 12 s after it, before their 15 s readiness delay), so v2 never makes progress and
+    // is rolled back once, at 120 s + progressDeadlineSeconds 300 s.
     assert_eq!(common::summary(&a, "rollbacks"), "1");
+    let rows = common::read_csv(&a.join("events.csv"));
+    let at = |event: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r[1] == event)
+            .map(|r| r[0].clone())
+            .collect()
+    };
+    assert_eq!(at("progress_deadline_exceeded"), vec!["420"]);
+    assert_eq!(at("rollback"), vec!["420"]);
+    assert!(!at("container_crashed").is_empty());
+    assert!(at("pod_ready").is_empty(), "no v2 pod was ever Ready");
+    assert!(
+        common::summary(&a, "restarts")
+            .parse::<u32>()
+            .expect("count")
+            > 0
+    );
 }

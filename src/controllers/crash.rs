@@ -19,7 +19,11 @@ use std::io;
 /// a pod's crashes depend on neither the scheduler nor when it runs.
 pub(super) fn draw(ctx: &mut Ctx, pod: PodId) -> Option<Nanos> {
     let p = &ctx.cluster.pods[pod.index()];
-    let model = ctx.scenario.workloads[p.workload.index()].crash.as_ref()?;
+    let model = ctx
+        .scenario
+        .spec_of(p.workload, p.template)
+        .crash
+        .as_ref()?;
     let index = (u64::from(p.ordinal) << 32) | u64::from(p.restarts);
     let owner = &mut ctx.cluster.owners[p.owner as usize];
     let seed = ctx.scenario.seed;

@@ -109,7 +109,7 @@ pub fn started(ctx: &mut Ctx, pod: PodId) -> io::Result<()> {
 pub(super) fn containers_up(ctx: &mut Ctx, pod: PodId) {
     let p = &ctx.cluster.pods[pod.index()];
     let generation = p.generation;
-    let ready_delay = ctx.scenario.workloads[p.workload.index()].ready_delay;
+    let ready_delay = ctx.scenario.spec_of(p.workload, p.template).ready_delay;
     let remaining = p.run_time.map(|t| t.saturating_sub(p.progress));
     if ready_delay == 0 {
         ctx.cluster.pods[pod.index()].ready_since = Some(ctx.now);

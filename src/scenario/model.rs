@@ -357,4 +357,17 @@ impl Scenario {
             None => &self.workloads[w.index()],
         }
     }
+
+    /// What pods of workload `w` made from pod template `template` are: the workload
+    /// itself, or the version of it (brought by a `rollout`) that has that template.
+    pub fn spec_of(&self, w: crate::cluster::ids::WorkloadId, template: u32) -> &Workload {
+        let own = &self.workloads[w.index()];
+        if own.template == template {
+            return own;
+        }
+        self.versions
+            .iter()
+            .find(|v| v.template == template)
+            .unwrap_or(own)
+    }
 }
