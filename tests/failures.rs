@@ -437,11 +437,28 @@ fn the_bundled_zone_outage_scenario_tells_its_story() {
     // 3 of 9 nodes down for 1200 of 2400 s: 1 − 3600/21600.
     assert_eq!(summary(&out, "node_availability"), "0.833333");
     assert_eq!(summary(&out, "node_failures"), "3");
-    // zone-c held 2 checkout and 6 reports pods.
-    assert_eq!(summary(&out, "pods_evicted_by_taint"), "8");
+    // zone-c held 2 checkout, 2 checkout-honor and 6 reports pods.
+    assert_eq!(summary(&out, "pods_evicted_by_taint"), "10");
     let rows = read_csv(&out.join("events.csv"));
     assert_eq!(times(&rows, "node_tainted"), vec![655.0, 665.0, 675.0]);
-    assert_eq!(summary(&out, "pods_running_end"), "12");
+    assert_eq!(summary(&out, "pods_running_end"), "18");
+    // Serving pod-seconds lost out of 6 × 2400 per Deployment (every pod starts 5 s after
+    // 0 s: 30 lost at the start; a replacement runs 5 s after it is bound):
+    // - checkout (nodeTaintsPolicy Ignore): its zone-c pods (on general-2 and general-8)
+    //   are replaced only when zone-c is back, bound at 1800 s: 2 × 1205 + 30 = 2440.
+    // - checkout-honor: its zone-c pods (general-2, general-5) are evicted at 955 and
+    //   965 s and replaced at once in zone-a/b: 360 + 370 + 30 = 760.
+    // - reports: all six in zone-c, evicted two by two at 955, 965, 975 s:
+    //   2 × (360 + 370 + 380) + 30 = 2250.
+    for (d, lost) in [("checkout", 2440.0), ("checkout-honor", 760.0), ("reports", 2250.0)] {
+        let want = format!("{:.6}", 1.0 - lost / (6.0 * 2400.0));
+        assert_eq!(summary(&out, &format!("serving_fraction[{d}]")), want, "{d}");
+    }
+    // Recovery: general-2 hit all three Deployments (checkout back at 1805 s: 1205 s),
+    // general-5 checkout-honor and reports (reports back at 980 s: 380 s), general-8
+    // checkout and reports (1205 s).
+    assert_eq!(summary(&out, "recovery_time_mean_s"), "930.000000");
+    assert_eq!(summary(&out, "recovery_time_max_s"), "1205");
     let up = column(&out.join("timeseries.csv"), "nodes_up");
     // Rows every 30 s, each the state after the events at its time.
     assert_eq!((up[19].as_str(), up[20].as_str()), ("9", "6")); // 570 s, 600 s

@@ -75,6 +75,9 @@ pub struct NodeTable {
     pub taints: Vec<Vec<Taint>>,
     /// Whether any node has a taint (lets the scheduler skip the taint filter).
     pub any_taints: bool,
+    /// Bumped whenever a node's taints change after it joined, so that what plugins
+    /// derive from taints (topology spread's `nodeTaintsPolicy: Honor`) is redone.
+    pub taints_epoch: u64,
     /// Cordoned (`spec.unschedulable`).
     pub unschedulable: Vec<bool>,
     /// How many nodes are cordoned (lets the scheduler skip NodeUnschedulable).
@@ -174,6 +177,19 @@ impl NodeTable {
             self.changes.clear();
         }
         self.changes.push(i as u32);
+    }
+
+    /// Adds `taint` to node `n`.
+    pub fn add_taint(&mut self, n: NodeId, taint: Taint) {
+        self.taints[n.index()].push(taint);
+        self.any_taints = true;
+        self.taints_epoch += 1;
+    }
+
+    /// Removes node `n`'s taints for which `drop` holds.
+    pub fn remove_taints(&mut self, n: NodeId, drop: impl Fn(&Taint) -> bool) {
+        self.taints[n.index()].retain(|t| !drop(t));
+        self.taints_epoch += 1;
     }
 
     /// Cordons (`true`) or uncordons node `n`; returns whether that changed it.

@@ -210,8 +210,7 @@ impl NodeLifecycle {
         c.nodes.ready[i] = false;
         c.nodes_ready -= 1;
         c.allocatable_total -= c.nodes.allocatable[i];
-        c.nodes.taints[i].push(unreachable(TaintEffect::NoSchedule));
-        c.nodes.any_taints = true;
+        c.nodes.add_taint(n, unreachable(TaintEffect::NoSchedule));
         for k in 0..c.nodes.pods[i].len() {
             let pod = c.nodes.pods[i][k];
             if c.pods[pod.index()].ready_since.take().is_some() {
@@ -251,7 +250,7 @@ impl NodeLifecycle {
         c.nodes.ready[i] = true;
         c.nodes_ready += 1;
         c.allocatable_total += c.nodes.allocatable[i];
-        c.nodes.taints[i].retain(|t| t.key != UNREACHABLE);
+        c.nodes.remove_taints(n, |t| t.key == UNREACHABLE);
         self.tainted[i] = false;
         let z = self.zone_of(ctx, n);
         if std::mem::take(&mut self.queued[i]) {
@@ -318,8 +317,9 @@ impl NodeLifecycle {
                 continue;
             }
             let c = &mut *ctx.cluster;
-            c.nodes.taints[i]
-                .retain(|t| !(t.key == UNREACHABLE && t.effect == TaintEffect::NoExecute));
+            c.nodes.remove_taints(NodeId(i as u32), |t| {
+                t.key == UNREACHABLE && t.effect == TaintEffect::NoExecute
+            });
             for k in 0..c.nodes.pods[i].len() {
                 let p = &mut c.pods[c.nodes.pods[i][k].index()];
                 if !p.terminating {
@@ -377,7 +377,9 @@ impl NodeLifecycle {
     fn taint(&mut self, ctx: &mut Ctx, n: NodeId) -> io::Result<()> {
         let i = n.index();
         self.tainted[i] = true;
-        ctx.cluster.nodes.taints[i].push(unreachable(TaintEffect::NoExecute));
+        ctx.cluster
+            .nodes
+            .add_taint(n, unreachable(TaintEffect::NoExecute));
         ctx.rec.object_event(
             ctx.now,
             "node_tainted",

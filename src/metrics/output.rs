@@ -196,6 +196,10 @@ pub fn summary(
             &format!("availability_min[{}]", d.name),
             ratio(frac(d.min_available)),
         );
+        put(
+            &format!("serving_fraction[{}]", d.name),
+            ratio((d.desired_area > 0).then(|| d.serving_area as f64 / d.desired_area as f64)),
+        );
     }
     for (i, w) in scenario.workloads.iter().enumerate() {
         let t = &rec.workloads[i];

@@ -88,6 +88,10 @@ pub struct DeploymentFigures {
     pub status: crate::controllers::deployment::Status,
     /// Time in `[warmup, end]` with `serving ≥ desired`, ns.
     pub all_available: i128,
+    /// ∫ min(serving, desired) dt over `[warmup, end]`, pod·ns.
+    pub serving_area: i128,
+    /// ∫ desired dt over `[warmup, end]`, pod·ns.
+    pub desired_area: i128,
     /// Time in `[warmup, end]` with `serving ≥ desired − maxUnavailable`, ns.
     pub min_available: i128,
 }
@@ -318,6 +322,8 @@ impl Recorder {
                 if s.serving >= s.desired {
                     d.all_available += dt;
                 }
+                d.serving_area += i128::from(s.serving.min(s.desired)) * dt;
+                d.desired_area += i128::from(s.desired) * dt;
                 if s.serving + s.max_unavailable >= s.desired {
                     d.min_available += dt;
                 }

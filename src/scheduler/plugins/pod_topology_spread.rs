@@ -104,18 +104,19 @@ struct Selection {
     system: bool,
 }
 
-/// Resolved constraints per template, rebuilt when the index's layout changes. A plugin
-/// instance serves one cluster (as a profile does): the layout counter is the key.
+/// Resolved constraints per template, rebuilt when the index's layout or a node's taints
+/// change. A plugin instance serves one cluster (as a profile does): the layout counter
+/// and the taint epoch are the key.
 #[derive(Clone, Debug, Default)]
 struct Cache {
-    layout: u64,
+    layout: (u64, u64),
     entries: Vec<Option<Entry>>,
 }
 
 impl Cache {
     /// The entry of the pod's template.
     fn get(&mut self, cx: &PodCtx, selection: &Selection) -> &Entry {
-        let layout = cx.cluster.topology.layout();
+        let layout = (cx.cluster.topology.layout(), cx.cluster.nodes.taints_epoch);
         if layout != self.layout {
             self.layout = layout;
             self.entries.clear();
