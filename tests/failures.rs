@@ -450,9 +450,17 @@ fn the_bundled_zone_outage_scenario_tells_its_story() {
     //   965 s and replaced at once in zone-a/b: 360 + 370 + 30 = 760.
     // - reports: all six in zone-c, evicted two by two at 955, 965, 975 s:
     //   2 × (360 + 370 + 380) + 30 = 2250.
-    for (d, lost) in [("checkout", 2440.0), ("checkout-honor", 760.0), ("reports", 2250.0)] {
+    for (d, lost) in [
+        ("checkout", 2440.0),
+        ("checkout-honor", 760.0),
+        ("reports", 2250.0),
+    ] {
         let want = format!("{:.6}", 1.0 - lost / (6.0 * 2400.0));
-        assert_eq!(summary(&out, &format!("serving_fraction[{d}]")), want, "{d}");
+        assert_eq!(
+            summary(&out, &format!("serving_fraction[{d}]")),
+            want,
+            "{d}"
+        );
     }
     // Recovery: general-2 hit all three Deployments (checkout back at 1805 s: 1205 s),
     // general-5 checkout-honor and reports (reports back at 980 s: 380 s), general-8
