@@ -1469,3 +1469,23 @@ fn pdb_with_a_fractional_count() {
         ],
     );
 }
+
+#[test]
+fn event_names_a_node_before_its_pool_joins() {
+    let text = format!(
+        "{}    - {{name: late, count: 1, addedAt: 1h, capacity: {{cpu: 4, memory: 16Gi}}}}\n",
+        BASE.split("priorityClasses:").next().expect("base")
+    ) + "priorityClasses:"
+        + BASE.split("priorityClasses:").nth(1).expect("base")
+        + "events:\n  - {at: 5m, type: drain, nodes: [late-0]}\n";
+    let m = refused(&text);
+    assert_field(&m, "events[0].nodes[0]");
+    assert_says(
+        &m,
+        &[
+            "`late-0` joins the cluster",
+            "3600 s",
+            "move the event later",
+        ],
+    );
+}

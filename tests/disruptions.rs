@@ -259,3 +259,44 @@ podDisruptionBudgets:
     assert_eq!(out.recorder.pods_preempted, 2);
     assert_eq!(out.recorder.preemption_pdb_violations, 2);
 }
+
+/// A Deployment the quota refused does not exist: a later `scale` of it creates nothing.
+#[test]
+fn a_refused_deployment_stays_refused_when_scaled() {
+    let text = "apiVersion: kubesim/v1
+kind: Scenario
+metadata: {name: refused}
+duration: 5m
+cluster:
+  nodePools:
+    - {name: n, count: 1, capacity: {cpu: 8, memory: 16Gi}}
+resourceQuotas:
+  - metadata: {name: q, namespace: team}
+    spec: {hard: {count/deployments.apps: 1}}
+workloads:
+  deployments:
+    - metadata: {name: a, namespace: team}
+      spec:
+        replicas: 1
+        template:
+          spec:
+            containers: [{name: c, resources: {requests: {cpu: 100m}}}]
+    - metadata: {name: b, namespace: team}
+      spec:
+        replicas: 1
+        template:
+          spec:
+            containers: [{name: c, resources: {requests: {cpu: 100m}}}]
+events:
+  - {at: 1m, type: scale, deployment: b, replicas: 3}
+";
+    let (_, o) = common::run_checked(text);
+    let owners: Vec<&str> = o
+        .cluster
+        .pods
+        .iter()
+        .map(|p| o.cluster.owners[p.owner as usize].name.as_str())
+        .collect();
+    assert_eq!(owners, vec!["a"]);
+    assert_eq!(o.recorder.quota_rejections.get("team"), Some(&1));
+}

@@ -563,3 +563,78 @@ fn failures_are_the_same_whatever_the_scheduler_does() {
     let (_, b) = run_with_events(&random_failures("default"));
     assert_eq!(a, b);
 }
+
+/// A work-queue Job (no `completions`) whose first pod succeeded completes when its other
+/// pod is evicted from a failed node: one success and none left active, as upstream.
+/// Node b-0 fails at 5 s; detected at the first tick after 55 s (60 s) and tainted at
+/// once (the zone is not disrupted: 1 of 2 nodes down); the pod's 300 s toleration runs
+/// out at 360 s. The pod on a-0 starts at 1 s and succeeds at 11 s.
+#[test]
+fn a_work_queue_job_completes_when_its_last_other_pod_is_evicted() {
+    let text = "apiVersion: kubesim/v1
+kind: Scenario
+metadata: {name: workqueue}
+duration: 20m
+scheduler: {policy: first-fit}
+cluster:
+  nodePools:
+    - {name: a, count: 1, capacity: {cpu: 1, memory: 4Gi}}
+    - {name: b, count: 1, capacity: {cpu: 1, memory: 4Gi}}
+workloads:
+  jobs:
+    - metadata: {name: q}
+      spec:
+        parallelism: 2
+        template:
+          spec:
+            restartPolicy: Never
+            containers: [{name: c, resources: {requests: {cpu: 1}}}]
+      simulation:
+        runTime: 10s
+events:
+  - {at: 5s, type: node_failure, nodes: [b-0]}
+";
+    let (_, rows) = run_with_events(text);
+    assert_eq!(times(&rows, "pod_succeeded"), vec![11.0]);
+    assert_eq!(times(&rows, "pod_evicted"), vec![360.0]);
+    assert_eq!(times(&rows, "job_completed"), vec![360.0]);
+}
+
+/// A `restartPolicy: Never` pod whose node comes back before its eviction does not restart
+/// in place: the kubelet finds its container gone and the pod fails
+/// (`ContainerStatusUnknown`); its Job replaces it after the 10 s Job backoff. Node a-0
+/// fails at 5 s and is repaired at 25 s; the replacement is bound at 35 s, starts at 36 s
+/// and succeeds at 46 s.
+#[test]
+fn a_never_restart_pod_fails_when_its_node_comes_back() {
+    let text = "apiVersion: kubesim/v1
+kind: Scenario
+metadata: {name: never}
+duration: 20m
+cluster:
+  nodePools:
+    - {name: a, count: 1, capacity: {cpu: 1, memory: 4Gi}}
+workloads:
+  jobs:
+    - metadata: {name: j}
+      spec:
+        template:
+          spec:
+            restartPolicy: Never
+            containers: [{name: c, resources: {requests: {cpu: 1}}}]
+      simulation:
+        runTime: 10s
+events:
+  - {at: 5s, type: node_failure, nodes: [a-0], repairAfter: 20s}
+";
+    let (o, rows) = run_with_events(text);
+    let failed = rows_of(&rows, "pod_failed", "j-0");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(
+        (failed[0][0].as_str(), failed[0][4].as_str()),
+        ("25", "ContainerStatusUnknown")
+    );
+    assert_eq!(pod(&o, "j-0").restarts, 0);
+    assert_eq!(times(&rows, "pod_bound"), vec![0.0, 35.0]);
+    assert_eq!(times(&rows, "job_completed"), vec![46.0]);
+}

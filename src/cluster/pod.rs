@@ -138,6 +138,9 @@ pub enum PodReason {
     Evicted,
     /// Its container crashed and its `restartPolicy` is `Never`.
     Error,
+    /// Its node came back after a failure without its containers, and its
+    /// `restartPolicy` is `Never`.
+    ContainerStatusUnknown,
     /// The kubelet refused a pinned pod: its node is down.
     NodeLost,
     /// Deleted by the taint manager: its node's NoExecute taint was not tolerated, or no
@@ -162,6 +165,7 @@ impl PodReason {
             PodReason::Preempted => "PreemptionByScheduler".into(),
             PodReason::Evicted => "Evicted".into(),
             PodReason::Error => "Error".into(),
+            PodReason::ContainerStatusUnknown => "ContainerStatusUnknown".into(),
             PodReason::DeletionByTaintManager => "DeletionByTaintManager".into(),
             PodReason::ScaledDown => "ScaledDown".into(),
             PodReason::NodeLost => "NodeLost".into(),

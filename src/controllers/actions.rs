@@ -18,7 +18,12 @@ pub fn pick(
     eligible: impl Fn(NodeId) -> bool,
 ) -> Vec<NodeId> {
     match targets {
-        NodeTargets::Nodes(ids) => ids.clone(),
+        // Validation refuses nodes that join after the event; this guards the rest.
+        NodeTargets::Nodes(ids) => ids
+            .iter()
+            .copied()
+            .filter(|n| n.index() < ctx.cluster.nodes.len())
+            .collect(),
         NodeTargets::Pool { pool, count } => {
             let p = &ctx.scenario.pools[pool.index()];
             let nodes = &ctx.cluster.nodes;

@@ -249,21 +249,38 @@ impl JobController {
         else {
             return Ok(());
         };
-        let complete = match completions {
-            Some(c) => job.succeeded >= c,
-            None => job.active == 0,
-        };
-        if complete && !job.done {
-            job.done = true;
-            // A finished Job keeps no pod list: its pods are all terminal.
-            job.pods = Vec::new();
-            let (w, created) = (job.workload, job.created);
-            ctx.rec.job_ended(w, true, created, ctx.now - created);
-            let name = ctx.cluster.owners[job.owner as usize].name.clone();
-            ctx.rec.object_event(ctx.now, "job_completed", &name, "")?;
+        if self.complete_if_done(ctx, id, completions)? {
             return Ok(());
         }
         self.sync(ctx, id)
+    }
+
+    /// Completes Job `id` if it is done: `completions` pods succeeded, or, for a work
+    /// queue, one succeeded and none is left active (whether the others succeeded or
+    /// failed, as upstream). Returns whether it is complete.
+    fn complete_if_done(
+        &mut self,
+        ctx: &mut Ctx,
+        id: JobId,
+        completions: Option<u32>,
+    ) -> io::Result<bool> {
+        let job = &mut self.jobs[id.index()];
+        let complete = match completions {
+            Some(c) => job.succeeded >= c,
+            None => job.succeeded > 0 && job.active == 0,
+        };
+        if !complete || job.done {
+            return Ok(false);
+        }
+        job.done = true;
+        // A finished Job keeps no pod list: its pods are all terminal.
+        job.pods = Vec::new();
+        job.retry.clear();
+        let (w, created) = (job.workload, job.created);
+        ctx.rec.job_ended(w, true, created, ctx.now - created);
+        let name = ctx.cluster.owners[job.owner as usize].name.clone();
+        ctx.rec.object_event(ctx.now, "job_completed", &name, "")?;
+        Ok(true)
     }
 
     /// A pod of Job `id` is being evicted, or failed because its container crashed
@@ -320,8 +337,11 @@ impl JobController {
     pub fn pod_failed(&mut self, ctx: &mut Ctx, id: JobId) -> io::Result<()> {
         let job = &mut self.jobs[id.index()];
         job.failed += 1;
-        let WorkloadKind::Job { backoff_limit, .. } =
-            ctx.scenario.workloads[job.workload.index()].kind
+        let WorkloadKind::Job {
+            backoff_limit,
+            completions,
+            ..
+        } = ctx.scenario.workloads[job.workload.index()].kind
         else {
             return Ok(());
         };
@@ -331,6 +351,10 @@ impl JobController {
         if job.failed > backoff_limit {
             return self.fail(ctx, id);
         }
+        if self.complete_if_done(ctx, id, completions)? {
+            return Ok(());
+        }
+        let job = &mut self.jobs[id.index()];
         if !job.sync_pending {
             job.sync_pending = true;
             let delay = backoff(job.failed, JOB_BACKOFF_BASE, JOB_BACKOFF_CAP);

@@ -6,8 +6,8 @@
 use super::node_lifecycle::NodeLifecycle;
 use super::{Ctx, OwnerNotice, actions, kubelet};
 use crate::cluster::OwnerKind;
-use crate::cluster::ids::{NodeId, WorkloadId};
-use crate::cluster::pod::PodPhase;
+use crate::cluster::ids::{NodeId, PodId, WorkloadId};
+use crate::cluster::pod::{PodPhase, PodReason, RestartPolicy};
 use crate::engine::event::Event;
 use crate::engine::rng::StreamKey;
 use crate::engine::time::{Nanos, secs_to_nanos};
@@ -142,6 +142,38 @@ impl NodeFaults {
         ctx.cluster.nodes_up += 1;
         ctx.rec
             .object_event(ctx.now, "node_repaired", &ctx.cluster.nodes.name[i], "")?;
+        // After the reboot the kubelet finds the containers gone (ContainerStatusUnknown):
+        // a pod that had run and may not restart (`restartPolicy: Never`) fails, and its
+        // owner replaces it.
+        let lost: Vec<PodId> = ctx.cluster.nodes.pods[i]
+            .iter()
+            .copied()
+            .filter(|q| {
+                let p = &ctx.cluster.pods[q.index()];
+                !p.terminating
+                    && p.started.is_some()
+                    && ctx.cluster.templates[p.template as usize].restart_policy
+                        == RestartPolicy::Never
+            })
+            .collect();
+        for pod in lost {
+            let w = ctx.cluster.pods[pod.index()].workload;
+            ctx.cluster.finish(
+                pod,
+                PodPhase::Failed,
+                PodReason::ContainerStatusUnknown,
+                ctx.now,
+            );
+            ctx.rec.pod_ended(w, false);
+            ctx.rec.pod_event(
+                ctx.now,
+                "pod_failed",
+                ctx.cluster,
+                pod,
+                "ContainerStatusUnknown",
+            )?;
+            ctx.inbox.notices.push(OwnerNotice::Evicted(pod));
+        }
         for k in 0..ctx.cluster.nodes.pods[i].len() {
             let pod = ctx.cluster.nodes.pods[i][k];
             let p = &mut ctx.cluster.pods[pod.index()];

@@ -311,6 +311,9 @@ impl<'s> Simulation<'s> {
                     {
                         d.sync(&mut ctx)
                     } else {
+                        // The API refused the object: it does not exist, and later
+                        // events about it (scale, rollout, rollback) find nothing.
+                        self.deployments[workload.index()] = None;
                         Ok(())
                     }
                 }

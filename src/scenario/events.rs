@@ -194,6 +194,20 @@ pub(super) fn targets(cx: &Ctx, path: &str, e: &NodesEventDoc, refs: &EventRefs)
             let mut ids = Vec::with_capacity(e.nodes.len());
             for (k, name) in e.nodes.iter().enumerate() {
                 let id = node_id(cx, &format!("{path}.nodes[{k}]"), name, refs)?;
+                let pool = &refs.pools[refs.nodes[id.index()].pool.index()];
+                let at = e.at.as_nanos();
+                if at < pool.added_at {
+                    return cx.err(
+                        format!("{path}.nodes[{k}]"),
+                        format!(
+                            "node `{name}` joins the cluster with pool `{}` at {} s, after this \
+                             event ({} s); move the event later or name another node",
+                            pool.name,
+                            pool.added_at as f64 / 1e9,
+                            at as f64 / 1e9
+                        ),
+                    );
+                }
                 if ids.contains(&id) {
                     return cx.err(
                         format!("{path}.nodes[{k}]"),
