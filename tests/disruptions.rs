@@ -300,3 +300,61 @@ events:
     assert_eq!(owners, vec!["a"]);
     assert_eq!(o.recorder.quota_rejections.get("team"), Some(&1));
 }
+
+/// A rollout under a pod quota that leaves no room to surge: each step waits for the two
+/// old pods it terminates (30 s grace) to give their quota back, and the Deployment creates
+/// the new pods at that instant (as the ReplicaSet controller re-syncs on a pod deletion),
+/// not at the end of its quota back-off. Rollout at 60 s; each step: 30 s grace, then the
+/// new pods start 1 s later and are available at once: 5 steps of 31 s, complete at 215 s.
+#[test]
+fn a_rollout_under_a_full_quota_moves_as_soon_as_its_pods_free_the_quota() {
+    let text = "apiVersion: kubesim/v1
+kind: Scenario
+metadata: {name: tight}
+duration: 10m
+cluster:
+  nodePools:
+    - {name: n, count: 2, capacity: {cpu: 16, memory: 64Gi}}
+resourceQuotas:
+  - metadata: {name: q, namespace: team}
+    spec: {hard: {pods: 10}}
+workloads:
+  deployments:
+    - metadata: {name: web, namespace: team}
+      spec:
+        replicas: 10
+        strategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 2}}
+        template:
+          metadata: {labels: {app: web}}
+          spec:
+            containers: [{name: c, resources: {requests: {cpu: 100m}}}]
+events:
+  - at: 60s
+    type: rollout
+    deployment: web
+    template:
+      metadata: {labels: {app: web, version: v2}}
+      spec:
+        containers: [{name: c, resources: {requests: {cpu: 200m}}}]
+";
+    let s = scenario(text);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("events.csv");
+    let file = std::fs::File::create(&path).expect("events file");
+    let mut sim = Simulation::new(&s, Box::new(file), Box::new(std::io::sink())).expect("builds");
+    sim.check_every_event(true);
+    let o = sim.run(None).expect("runs");
+    let rows = common::read_csv(&path);
+    let complete: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[1] == "rollout_complete" && r[4] == "revision 2")
+        .map(|r| r[0].as_str())
+        .collect();
+    assert_eq!(complete, vec!["215"]);
+    assert!(
+        o.recorder
+            .quota_rejections
+            .get("team")
+            .is_some_and(|&n| n >= 5)
+    );
+}

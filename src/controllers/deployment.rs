@@ -297,8 +297,16 @@ impl Deployment {
         let (now, min_ready) = (ctx.now, self.spec.min_ready);
         let pods = &ctx.cluster.pods;
         let mut next_available: Option<Nanos> = None;
+        let terminating = self.terminating.len();
         self.terminating
             .retain(|(p, _)| !pods[p.index()].phase.is_terminal());
+        if self.refusals > 0 && self.terminating.len() < terminating {
+            // One of its own pods is gone and gave its quota back: as the ReplicaSet
+            // controller re-syncs at once on a pod deletion, creation is retried now
+            // rather than at the end of the quota back-off.
+            self.refusals = 0;
+            self.retry_at = now;
+        }
         for set in &mut self.sets {
             let version = set.version;
             let terminating = &mut self.terminating;
