@@ -638,3 +638,35 @@ events:
     assert_eq!(times(&rows, "pod_bound"), vec![0.0, 35.0]);
     assert_eq!(times(&rows, "job_completed"), vec![46.0]);
 }
+
+/// A `restartPolicy: OnFailure` Job pod restarted in place when its node comes back counts
+/// the restart toward `backoffLimit`, as upstream's `pastBackoffLimitOnFailure`: with
+/// `backoffLimit: 1`, the Job fails at the repair (25 s) instead of completing at 36 s.
+#[test]
+fn a_restart_after_repair_counts_toward_the_backoff_limit() {
+    let text = "apiVersion: kubesim/v1
+kind: Scenario
+metadata: {name: onfailure}
+duration: 20m
+cluster:
+  nodePools:
+    - {name: a, count: 1, capacity: {cpu: 1, memory: 4Gi}}
+workloads:
+  jobs:
+    - metadata: {name: j}
+      spec:
+        backoffLimit: 1
+        template:
+          spec:
+            restartPolicy: OnFailure
+            containers: [{name: c, resources: {requests: {cpu: 1}}}]
+      simulation:
+        runTime: 10s
+events:
+  - {at: 5s, type: node_failure, nodes: [a-0], repairAfter: 20s}
+";
+    let (o, rows) = run_with_events(text);
+    assert_eq!(pod(&o, "j-0").restarts, 1);
+    assert_eq!(times(&rows, "job_failed"), vec![25.0]);
+    assert!(times(&rows, "job_completed").is_empty());
+}

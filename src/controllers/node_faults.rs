@@ -182,10 +182,13 @@ impl NodeFaults {
             }
             // Voids any eviction the taint manager had scheduled.
             p.generation = p.generation.wrapping_add(1);
-            if p.started.is_some() {
+            let restarted = p.started.is_some();
+            if restarted {
                 p.restarts += 1;
             }
-            if p.ready_since.take().is_some() {
+            // Its owner hears of a readiness change, and of a restart (a Job counts
+            // `OnFailure` restarts toward its backoffLimit).
+            if p.ready_since.take().is_some() || restarted {
                 ctx.inbox.notices.push(OwnerNotice::Changed(pod));
             }
             let (delay, generation) = (p.startup_delay, p.generation);

@@ -615,7 +615,13 @@ fn notify_owners(
                 }
             }
             (OwnerKind::Job(job), OwnerNotice::Evicted(_)) => jobs.pod_evicted(ctx, job, pod)?,
-            (OwnerKind::Job(_), OwnerNotice::Changed(_)) => {}
+            // A restarted pod (after its node's repair) may take the Job past its
+            // backoffLimit (`OnFailure`).
+            (OwnerKind::Job(job), OwnerNotice::Changed(_)) => {
+                if ctx.cluster.pods[pod.index()].restarts > 0 {
+                    jobs.pod_restarted(ctx, job)?;
+                }
+            }
         }
     }
     ctx.inbox.notices.clear();
