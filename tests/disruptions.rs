@@ -337,14 +337,7 @@ events:
       spec:
         containers: [{name: c, resources: {requests: {cpu: 200m}}}]
 ";
-    let s = scenario(text);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("events.csv");
-    let file = std::fs::File::create(&path).expect("events file");
-    let mut sim = Simulation::new(&s, Box::new(file), Box::new(std::io::sink())).expect("builds");
-    sim.check_every_event(true);
-    let o = sim.run(None).expect("runs");
-    let rows = common::read_csv(&path);
+    let (o, rows) = common::run_with_events(text);
     let complete: Vec<&str> = rows
         .iter()
         .filter(|r| r[1] == "rollout_complete" && r[4] == "revision 2")

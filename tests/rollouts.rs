@@ -7,6 +7,29 @@ mod common;
 use kubesim::Simulation;
 use kubesim::cluster::ids::WorkloadId;
 use kubesim::engine::time::NANOS_PER_SEC as S;
+use std::path::PathBuf;
+
+/// Runs the binary on scenario `text` written to a temporary folder; returns the folder
+/// (kept alive by the caller) and the output folder.
+fn run_binary(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("s.yaml");
+    std::fs::write(&path, text).expect("write");
+    let out = dir.path().join("out");
+    let run = common::kubesim(&[
+        "run",
+        path.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--quiet",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    (dir, out)
+}
 
 /// A scenario with one Deployment `web` of `replicas` pods (cpu 500m each; 8 nodes of 4
 /// cores leave room for every surge here), rolled out at 60 s to version v2.
@@ -305,32 +328,12 @@ fn rollback_at_the_progress_deadline() {
         "        rollbackOnProgressDeadline: true",
         events,
     );
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("s.yaml");
-    std::fs::write(&path, &text).expect("write");
-    let out = dir.path().join("out");
-    let run = common::kubesim(&[
-        "run",
-        path.to_str().expect("utf-8"),
-        "--out",
-        out.to_str().expect("utf-8"),
-        "--quiet",
-    ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let (_dir, out) = run_binary(&text);
     let rows = common::read_csv(&out.join("events.csv"));
-    let at = |what: &str| -> Vec<String> {
-        rows.iter()
-            .filter(|r| r[1] == what)
-            .map(|r| r[0].clone())
-            .collect()
-    };
+    let at = |what: &str| common::times(&rows, what);
     // Progress last seen at 60 s (the new ReplicaSet scaled up, an old pod removed).
-    assert_eq!(at("progress_deadline_exceeded"), vec!["180"]);
-    assert_eq!(at("rollback"), vec!["180"]);
+    assert_eq!(at("progress_deadline_exceeded"), vec![180.0]);
+    assert_eq!(at("rollback"), vec![180.0]);
     assert_eq!(common::summary(&out, "rollbacks"), "1");
     // Revisions 1 (created), 2 (v2) and 3 (v1 back).
     assert_eq!(common::summary(&out, "rollouts"), "2");
@@ -400,22 +403,7 @@ fn availability_matches_a_hand_derivation() {
         &to_v2("100s"),
     )
     .replace("duration: 20m", "duration: 300s");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("s.yaml");
-    std::fs::write(&path, &text).expect("write");
-    let out = dir.path().join("out");
-    let run = common::kubesim(&[
-        "run",
-        path.to_str().expect("utf-8"),
-        "--out",
-        out.to_str().expect("utf-8"),
-        "--quiet",
-    ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let (_dir, out) = run_binary(&text);
     let get = |k: &str| -> f64 {
         common::summary(&out, k)
             .parse()
@@ -514,14 +502,9 @@ fn bad_rollout_scenario_is_deterministic() {
     // is rolled back once, at 120 s + progressDeadlineSeconds 300 s.
     assert_eq!(common::summary(&a, "rollbacks"), "1");
     let rows = common::read_csv(&a.join("events.csv"));
-    let at = |event: &str| -> Vec<String> {
-        rows.iter()
-            .filter(|r| r[1] == event)
-            .map(|r| r[0].clone())
-            .collect()
-    };
-    assert_eq!(at("progress_deadline_exceeded"), vec!["420"]);
-    assert_eq!(at("rollback"), vec!["420"]);
+    let at = |event: &str| common::times(&rows, event);
+    assert_eq!(at("progress_deadline_exceeded"), vec![420.0]);
+    assert_eq!(at("rollback"), vec![420.0]);
     assert!(!at("container_crashed").is_empty());
     assert!(at("pod_ready").is_empty(), "no v2 pod was ever Ready");
     assert!(

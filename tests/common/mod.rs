@@ -94,3 +94,28 @@ pub fn quota_usage(s: &kubesim::Scenario, c: &kubesim::cluster::ClusterState) ->
         })
         .collect()
 }
+
+/// Runs scenario text through the library with invariants checked after every event;
+/// returns the outcome and the rows of `events.csv` (header dropped).
+pub fn run_with_events(text: &str) -> (kubesim::Outcome, Vec<Vec<String>>) {
+    let s = scenario(text);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("events.csv");
+    let file = std::fs::File::create(&path).expect("events file");
+    let outcome = {
+        let mut sim = kubesim::Simulation::new(&s, Box::new(file), Box::new(std::io::sink()))
+            .expect("simulation builds");
+        sim.check_every_event(true);
+        sim.run(None).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let rows = read_csv(&path).split_off(1);
+    (outcome, rows)
+}
+
+/// Times (s) of the `events.csv` rows named `event`, in order.
+pub fn times(rows: &[Vec<String>], event: &str) -> Vec<f64> {
+    rows.iter()
+        .filter(|r| r[1] == event)
+        .map(|r| r[0].parse().expect("time"))
+        .collect()
+}
