@@ -5,20 +5,17 @@
 //! [`super::rollout`].
 
 use super::rollout::{self, PodRank, Rolling, RsCounts, ScaledRs};
-use super::{Ctx, SYNC_RETRY_BASE, SYNC_RETRY_CAP, backoff, draw_pod, draw_requests, kubelet};
+use super::{
+    Ctx, SYNC_RETRY_BASE, SYNC_RETRY_CAP, backoff, crash_backoff, draw_pod, draw_requests, kubelet,
+};
 use crate::cluster::ids::{NodeId, PodId, WorkloadId};
 use crate::cluster::pod::{PodPhase, PodReason};
 use crate::engine::event::Event;
 use crate::engine::rng::{StreamKey, fnv1a64};
-use crate::engine::time::{NANOS_PER_SEC, Nanos};
+use crate::engine::time::Nanos;
 use crate::scenario::model::{RolloutSpec, Strategy};
 use std::collections::BTreeMap;
 use std::io;
-
-/// First delay before replacing pods that failed (the kubelet's CrashLoopBackOff base).
-const REPLACE_BACKOFF_BASE: Nanos = 10 * NANOS_PER_SEC;
-/// Longest delay before replacing failed pods (the CrashLoopBackOff cap).
-const REPLACE_BACKOFF_CAP: Nanos = 300 * NANOS_PER_SEC;
 
 /// One ReplicaSet: the pods of one version of the template.
 #[derive(Debug)]
@@ -585,7 +582,8 @@ impl Deployment {
             return Ok(true);
         }
         self.failures += 1;
-        let delay = backoff(self.failures, REPLACE_BACKOFF_BASE, REPLACE_BACKOFF_CAP);
+        // The kubelet's CrashLoopBackOff curve, reused as kubesim's guard.
+        let delay = backoff(self.failures, crash_backoff::INITIAL, crash_backoff::MAX);
         self.retry_at = ctx.now.saturating_add(delay);
         self.request(ctx, self.retry_at);
         Ok(false)
