@@ -15,6 +15,7 @@ pub mod explain;
 pub mod metrics;
 pub mod scenario;
 pub mod scheduler;
+pub mod traffic;
 
 pub use engine::sim::{Outcome, Progress, Simulation};
 pub use error::Error;

@@ -11,6 +11,8 @@ pub mod limits;
 pub mod model;
 mod scheduling;
 pub mod schema;
+pub mod services;
+pub mod traffic;
 pub mod units;
 mod validate;
 

@@ -54,6 +54,8 @@ pub struct Scenario {
     /// Per template: the pod's limits (`resourcehelper.PodLimits`), for quotas on
     /// `limits.*`.
     pub pod_limits: Vec<crate::cluster::resources::Resources>,
+    /// Services, in the order the scenario lists them.
+    pub services: Vec<crate::traffic::service::ServiceSpec>,
 }
 
 /// kube-controller-manager's node lifecycle flags (v1.35 defaults in `Default`).
@@ -331,6 +333,8 @@ pub struct Workload {
     /// From a container start to the pod's Ready (the largest `readinessProbe`
     /// `initialDelaySeconds` of its containers; 0 without probes).
     pub ready_delay: Nanos,
+    /// `simulation.serving`: how its pods serve requests.
+    pub serving: crate::traffic::service::Serving,
 }
 
 /// `simulation.crash`: when a started container crashes. Each container start draws

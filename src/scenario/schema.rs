@@ -48,6 +48,9 @@ pub struct ScenarioDoc {
     /// ResourceQuota objects.
     #[serde(default)]
     pub resource_quotas: Vec<QuotaDoc>,
+    /// Service objects, with their traffic.
+    #[serde(default)]
+    pub services: Vec<super::services::ServiceDoc>,
 }
 
 /// `nodeLifecycle`: the node lifecycle controller's flags, camelCased.
@@ -1278,6 +1281,8 @@ pub struct PodSimDoc {
     /// Roll back to the previous revision when a rollout exceeds its progress deadline
     /// (default false; Kubernetes itself only reports the condition).
     pub rollback_on_progress_deadline: Option<bool>,
+    /// How the pods serve requests of the Services that select them.
+    pub serving: Option<super::services::ServingDoc>,
 }
 
 /// `simulation.crash`: at least one of `timeToCrash` and `probability`.
@@ -1315,6 +1320,8 @@ pub struct JobSimDoc {
     /// A pod saves its progress after every interval of running time (default never: a
     /// failed pod's work item starts over).
     pub checkpoint_interval: Option<SimDuration>,
+    /// How the pods serve requests of the Services that select them.
+    pub serving: Option<super::services::ServingDoc>,
 }
 
 /// One request vector of a `requestChoice`.

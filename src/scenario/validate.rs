@@ -233,6 +233,11 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
     );
     super::failures::check_expected_failures(&cx, &pools, duration)?;
     let node_lifecycle = super::failures::node_lifecycle(&cx, doc.node_lifecycle.as_ref())?;
+    let pod_labels: Vec<(String, Vec<(String, String)>)> = templates
+        .iter()
+        .map(|t| (t.namespace.clone(), t.labels.clone()))
+        .collect();
+    let services = super::services::services(&mut cx, &doc.services, duration, &pod_labels)?;
     Ok(Scenario {
         name: doc.metadata.name,
         file_sha256: sha,
@@ -255,6 +260,7 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         pdbs,
         quotas,
         pod_limits,
+        services,
     })
 }
 
@@ -833,6 +839,7 @@ fn pod_workload(
         run_time: None,
         crash: crash(cx, spath, sim.crash.as_ref())?,
         ready_delay: ready_delay(cx, tpath, &t.spec)?,
+        serving: super::services::serving(cx, spath, sim.serving.as_ref())?,
     })
 }
 
@@ -1155,6 +1162,7 @@ fn job(
         run_time: Some(run_time),
         crash: crash(cx, &spath, sim.crash.as_ref())?,
         ready_delay: ready_delay(cx, &tpath, &spec.template.spec)?,
+        serving: super::services::serving(cx, &spath, sim.serving.as_ref())?,
     };
     // A work-queue Job (no completions) runs up to `parallelism` pods.
     let per_job = spec.completions.unwrap_or(parallelism) as f64;

@@ -1,0 +1,7 @@
+//! Request traffic: arrival processes and request keys, Services and their endpoints,
+//! load balancers, and pods serving requests from queues (DESIGN §1, "traffic").
+
+pub mod arrivals;
+pub mod keys;
+pub mod load_balancers;
+pub mod service;
