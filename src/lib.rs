@@ -64,9 +64,10 @@ fn create(dir: &Path, name: &str) -> Result<BufWriter<File>, Error> {
 }
 
 /// The files a run writes.
-pub const OUTPUT_FILES: [&str; 6] = [
+pub const OUTPUT_FILES: [&str; 7] = [
     "timeseries.csv",
     "deployments.csv",
+    "services.csv",
     "events.csv",
     "pods.csv",
     "summary.csv",
@@ -135,13 +136,14 @@ impl<'s> Run<'s> {
     fn finish_inner(self, progress: Option<&mut dyn Progress>) -> Result<RunResult, Error> {
         let (scenario, out_dir) = (self.scenario, self.out_dir);
         let mut outcome = self.sim.run(progress)?;
-        let summary = metrics::output::summary(
+        let mut summary = metrics::output::summary(
             scenario,
             &outcome.cluster,
             &mut outcome.recorder,
             outcome.end,
             outcome.events,
         );
+        summary.append(&mut outcome.traffic_summary);
         if let Some(dir) = out_dir {
             let mut pods = create(dir, "pods.csv")?;
             metrics::output::write_pods(&outcome.cluster, &mut pods).map_err(Error::output)?;
@@ -187,6 +189,12 @@ fn open<'s>(scenario: &'s Scenario, out_dir: Option<&Path>) -> Result<Simulation
     if let Some(dir) = out_dir {
         sim.write_deployments_to(Box::new(create(dir, "deployments.csv")?))
             .map_err(Error::output)?;
+        let services = || {
+            create(dir, "services.csv")
+                .map(|w| Box::new(w) as Box<dyn Write>)
+                .map_err(|e| std::io::Error::other(e.to_string()))
+        };
+        sim.write_services_to(services).map_err(Error::output)?;
     }
     Ok(sim)
 }

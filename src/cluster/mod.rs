@@ -82,6 +82,12 @@ pub struct ClusterState {
     pub pdbs: Vec<disruption::Pdb>,
     /// Pods counted against each ResourceQuota, by quota.
     pub quota_usage: quota::QuotaUsage,
+    /// Whether [`ClusterState::pod_changes`] is kept (when the scenario has Services).
+    pub log_pod_changes: bool,
+    /// Pods whose containers started or stopped, whose readiness changed or that began
+    /// terminating, since the traffic model last looked: what may change a Service's
+    /// endpoints or a pod's serving.
+    pub pod_changes: Vec<PodId>,
 }
 
 /// A pod to create.
@@ -234,6 +240,20 @@ impl ClusterState {
         }
         self.used_total += usage;
         self.set_phase(pod, PodPhase::Running);
+        self.changed(pod);
+    }
+
+    /// Sets a pod's Ready condition: ready since `since`, or not ready.
+    pub fn set_ready(&mut self, pod: PodId, since: Option<Nanos>) {
+        self.pods[pod.index()].ready_since = since;
+        self.changed(pod);
+    }
+
+    /// Notes a change that may concern the pod's Services.
+    fn changed(&mut self, pod: PodId) {
+        if self.log_pod_changes {
+            self.pod_changes.push(pod);
+        }
     }
 
     /// A running pod's containers stop (they crashed, or its node went down): it is on
@@ -248,6 +268,7 @@ impl ClusterState {
         }
         self.used_total -= usage;
         self.set_phase(pod, PodPhase::Bound);
+        self.changed(pod);
     }
 
     /// Nominates a pending pod to `node` (a preemption made room there): until it binds
@@ -285,6 +306,7 @@ impl ClusterState {
             let template = p.template;
             self.topology.pod_moved(template, n, -1);
         }
+        self.changed(pod);
     }
 
     /// Ends a pod in a terminal `phase`, releasing what it held on its node.
@@ -331,6 +353,9 @@ impl ClusterState {
             }
         }
         self.set_phase(pod, phase);
+        if was.on_node() {
+            self.changed(pod);
+        }
     }
 
     /// Pods created so far.

@@ -112,7 +112,7 @@ pub(super) fn containers_up(ctx: &mut Ctx, pod: PodId) {
     let ready_delay = ctx.scenario.spec_of(p.workload, p.template).ready_delay;
     let remaining = p.run_time.map(|t| t.saturating_sub(p.progress));
     if ready_delay == 0 {
-        ctx.cluster.pods[pod.index()].ready_since = Some(ctx.now);
+        ctx.cluster.set_ready(pod, Some(ctx.now));
         ctx.inbox.notices.push(super::OwnerNotice::Changed(pod));
     } else {
         ctx.queue.push(
@@ -134,7 +134,7 @@ pub(super) fn containers_up(ctx: &mut Ctx, pod: PodId) {
 
 /// The readiness probe of a started pod first succeeded: the pod is Ready.
 pub fn ready(ctx: &mut Ctx, pod: PodId) -> io::Result<()> {
-    ctx.cluster.pods[pod.index()].ready_since = Some(ctx.now);
+    ctx.cluster.set_ready(pod, Some(ctx.now));
     ctx.inbox.notices.push(super::OwnerNotice::Changed(pod));
     ctx.rec
         .pod_event(ctx.now, "pod_ready", ctx.cluster, pod, "")

@@ -103,7 +103,7 @@ impl NodeFaults {
                 // A Job pod's work since its last checkpoint dies with the machine.
                 kubelet::save_work(ctx, pod);
                 ctx.cluster.stop(pod);
-                ctx.cluster.pods[pod.index()].ready_since = ready_since;
+                ctx.cluster.set_ready(pod, ready_since);
                 // Its owner's figures count what serves: this pod no longer does.
                 ctx.inbox.notices.push(OwnerNotice::Changed(pod));
             }
@@ -188,10 +188,12 @@ impl NodeFaults {
             }
             // Its owner hears of a readiness change, and of a restart (a Job counts
             // `OnFailure` restarts toward its backoffLimit).
-            if p.ready_since.take().is_some() || restarted {
+            let (delay, generation, was_ready) =
+                (p.startup_delay, p.generation, p.ready_since.is_some());
+            ctx.cluster.set_ready(pod, None);
+            if was_ready || restarted {
                 ctx.inbox.notices.push(OwnerNotice::Changed(pod));
             }
-            let (delay, generation) = (p.startup_delay, p.generation);
             ctx.queue.push(
                 ctx.now.saturating_add(delay),
                 Event::PodStarted { pod, generation },

@@ -213,7 +213,8 @@ impl NodeLifecycle {
         c.nodes.add_taint(n, unreachable(TaintEffect::NoSchedule));
         for k in 0..c.nodes.pods[i].len() {
             let pod = c.nodes.pods[i][k];
-            if c.pods[pod.index()].ready_since.take().is_some() {
+            if c.pods[pod.index()].ready_since.is_some() {
+                c.set_ready(pod, None);
                 ctx.inbox.notices.push(OwnerNotice::Changed(pod));
             }
         }

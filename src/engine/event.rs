@@ -125,6 +125,30 @@ pub enum Event {
         /// The node.
         node: NodeId,
     },
+    /// The next external request of an entry Service arrives.
+    RequestArrival {
+        /// The Service (index into `Scenario::services`).
+        service: u16,
+    },
+    /// A request's own work on its pod is done.
+    RequestDone {
+        /// The request (its slot in the request arena).
+        request: u32,
+        /// The slot's generation when this was scheduled.
+        generation: u32,
+    },
+    /// A request's caller gives up waiting.
+    RequestTimeout {
+        /// The request.
+        request: u32,
+        /// The slot's generation when this was scheduled.
+        generation: u32,
+    },
+    /// Endpoint changes of a Service reach its load balancer.
+    EndpointsSync {
+        /// The Service.
+        service: u16,
+    },
 }
 
 #[cfg(test)]

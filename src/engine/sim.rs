@@ -20,6 +20,7 @@ use crate::scenario::Scenario;
 use crate::scenario::limits::{MAX_PODS, MAX_SAMPLES};
 use crate::scenario::model::{Action, WorkloadKind};
 use crate::scheduler::{Attempt, Scheduler};
+use crate::traffic::Traffic;
 use std::io::{self, Write};
 
 /// Receives progress while a run goes on (the CLI draws a bar with it).
@@ -41,6 +42,8 @@ pub struct Outcome {
     pub cluster: ClusterState,
     /// Metrics.
     pub recorder: Recorder,
+    /// The Services' rows of `summary.csv`.
+    pub traffic_summary: Vec<(String, String)>,
 }
 
 /// A scenario being simulated.
@@ -55,6 +58,9 @@ pub struct Simulation<'s> {
     faults: NodeFaults,
     lifecycle: NodeLifecycle,
     drains: Drains,
+    /// Services and their requests; `None` without Services, so that runs without
+    /// them pay nothing.
+    traffic: Option<Traffic<'s>>,
     rec: Recorder,
     inbox: Inbox,
     cycle_pending: bool,
@@ -128,6 +134,7 @@ impl<'s> Simulation<'s> {
         let mut inbox = Inbox::default();
         let mut faults = NodeFaults::default();
         let mut lifecycle = NodeLifecycle::new(scenario.zones.len(), &scenario.node_lifecycle);
+        let traffic;
         {
             let initial: Vec<NodeId> = cluster.nodes.ids().collect();
             let mut ctx = Ctx {
@@ -140,6 +147,7 @@ impl<'s> Simulation<'s> {
             };
             faults.nodes_added(&mut ctx, &initial);
             lifecycle.nodes_added(&mut ctx, &initial)?;
+            traffic = (!scenario.services.is_empty()).then(|| Traffic::new(&mut ctx, scenario));
         }
         Ok(Simulation {
             scenario,
@@ -152,6 +160,7 @@ impl<'s> Simulation<'s> {
             faults,
             lifecycle,
             drains: Drains::default(),
+            traffic,
             rec,
             inbox,
             cycle_pending: false,
@@ -175,11 +184,18 @@ impl<'s> Simulation<'s> {
         let end = self.scenario.duration.unwrap_or(self.now);
         self.rec.finish(&self.cluster, end).map_err(Error::output)?;
         self.cluster.check_invariants().map_err(Error::Invariant)?;
+        let mut traffic_summary = Vec::new();
+        if let Some(t) = &mut self.traffic {
+            t.finish(end).map_err(Error::output)?;
+            t.check_conservation().map_err(Error::Invariant)?;
+            traffic_summary = t.summary();
+        }
         Ok(Outcome {
             end,
             events: self.events,
             cluster: self.cluster,
             recorder: self.rec,
+            traffic_summary,
         })
     }
 
@@ -204,6 +220,9 @@ impl<'s> Simulation<'s> {
             )));
         }
         self.rec.advance(&self.cluster, t).map_err(Error::output)?;
+        if let Some(tr) = &mut self.traffic {
+            tr.advance(t).map_err(Error::output)?;
+        }
         let Some((t, event)) = self.queue.pop() else {
             return Ok(false);
         };
@@ -223,6 +242,9 @@ impl<'s> Simulation<'s> {
             self.cluster.check_invariants().map_err(|m| {
                 Error::Invariant(format!("at t={} ns after {event:?}: {m}", self.now))
             })?;
+        }
+        if let Some(tr) = &self.traffic {
+            tr.check_limit(self.now)?;
         }
         if self.cluster.pods.len() as u64 > MAX_PODS {
             return Err(Error::Limit(format!(
@@ -278,6 +300,23 @@ impl<'s> Simulation<'s> {
     /// The controller of Deployment `w` (`None` for a Job), to read its status.
     pub fn deployment(&self, w: WorkloadId) -> Option<&Deployment> {
         self.deployments.get(w.index()).and_then(Option::as_ref)
+    }
+
+    /// Streams `services.csv` to `out` (by default it goes nowhere); a scenario without
+    /// Services writes none.
+    pub fn write_services_to(
+        &mut self,
+        out: impl FnOnce() -> io::Result<Box<dyn Write>>,
+    ) -> io::Result<()> {
+        match &mut self.traffic {
+            Some(t) => t.write_services_to(out()?),
+            None => Ok(()),
+        }
+    }
+
+    /// The traffic model, if the scenario has Services.
+    pub fn traffic(&self) -> Option<&Traffic<'s>> {
+        self.traffic.as_ref()
     }
 
     /// Streams `deployments.csv` to `out` (by default it goes nowhere).
@@ -502,12 +541,48 @@ impl<'s> Simulation<'s> {
                 }
                 Ok(())
             }
+            Event::RequestArrival { service } => {
+                if let Some(t) = &mut self.traffic {
+                    t.arrival(&mut ctx, service);
+                }
+                Ok(())
+            }
+            Event::RequestDone {
+                request,
+                generation,
+            } => {
+                if let Some(t) = &mut self.traffic {
+                    t.work_done(&mut ctx, request, generation);
+                }
+                Ok(())
+            }
+            Event::RequestTimeout {
+                request,
+                generation,
+            } => {
+                if let Some(t) = &mut self.traffic {
+                    t.timeout(&mut ctx, request, generation);
+                }
+                Ok(())
+            }
+            Event::EndpointsSync { service } => {
+                if let Some(t) = &mut self.traffic {
+                    t.endpoints_sync(&mut ctx, service);
+                }
+                Ok(())
+            }
         };
         handled?;
         if self.drains.busy() {
             self.drains.check(&mut ctx)?;
         }
-        notify_owners(&mut ctx, &mut self.deployments, &mut self.jobs)
+        notify_owners(&mut ctx, &mut self.deployments, &mut self.jobs)?;
+        if let Some(t) = &mut self.traffic
+            && !ctx.cluster.pod_changes.is_empty()
+        {
+            t.pods_changed(&mut ctx);
+        }
+        Ok(())
     }
 
     /// Hands the scheduler what the event changed and starts a cycle if pods wait.

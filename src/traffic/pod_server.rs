@@ -1,0 +1,130 @@
+//! A pod serving requests: `workers` serve at once, the rest wait in a FIFO queue of
+//! optional capacity. A worker of a pod with C CPUs (its limit, else its request) and w
+//! workers runs at speed min(1, C/w): a request's demand, given for one full CPU, takes
+//! demand / speed.
+
+use crate::engine::time::Nanos;
+use std::collections::VecDeque;
+
+/// What the pod is doing.
+#[derive(Debug)]
+pub struct PodServer {
+    /// Workers.
+    pub workers: u32,
+    /// Waiting room; `None` for no limit.
+    pub capacity: Option<u32>,
+    /// Cores one busy worker uses: min(1, C/w).
+    pub speed: f64,
+    /// Workers held (working, or waiting for calls).
+    pub busy: u32,
+    /// Workers doing their request's own work (using CPU).
+    pub computing: u32,
+    /// Requests waiting for a worker, oldest first.
+    pub queue: VecDeque<u32>,
+    /// Requests past the queue (working, or waiting for their calls).
+    pub admitted: Vec<u32>,
+    /// CPU used so far, in core-nanoseconds, up to `since`.
+    cpu: f64,
+    since: Nanos,
+}
+
+impl PodServer {
+    /// An idle pod with `workers` workers and `cpu_millis` of CPU.
+    pub fn new(workers: u32, capacity: Option<u32>, cpu_millis: u32) -> PodServer {
+        let cores = f64::from(cpu_millis) / 1000.0;
+        PodServer {
+            workers,
+            capacity,
+            speed: (cores / f64::from(workers)).min(1.0),
+            busy: 0,
+            computing: 0,
+            queue: VecDeque::new(),
+            admitted: Vec::new(),
+            cpu: 0.0,
+            since: 0,
+        }
+    }
+
+    /// How long `demand` (at one full CPU) takes on one worker.
+    pub fn service_time(&self, demand: Nanos) -> Nanos {
+        if self.speed >= 1.0 {
+            demand
+        } else {
+            crate::engine::time::secs_to_nanos(demand as f64 / 1e9 / self.speed)
+        }
+    }
+
+    /// Whether a request arriving now would be refused for lack of room.
+    pub fn full(&self) -> bool {
+        self.busy >= self.workers
+            && self
+                .capacity
+                .is_some_and(|c| self.queue.len() as u64 >= u64::from(c))
+    }
+
+    /// Adds the CPU used up to `now`, before `computing` changes.
+    pub fn account(&mut self, now: Nanos) {
+        if now > self.since {
+            self.cpu += f64::from(self.computing) * self.speed * (now - self.since) as f64;
+            self.since = now;
+        }
+    }
+
+    /// CPU used up to `now`, in core-seconds.
+    pub fn cpu_seconds(&self, now: Nanos) -> f64 {
+        let open = f64::from(self.computing) * self.speed * now.saturating_sub(self.since) as f64;
+        (self.cpu + open) / 1e9
+    }
+
+    /// Admits request `id`: it takes a worker and its slot in `admitted`.
+    pub fn admit(&mut self, id: u32) -> u32 {
+        self.admitted.push(id);
+        (self.admitted.len() - 1) as u32
+    }
+
+    /// Removes the request at `slot` of `admitted`; returns the request that moved
+    /// into that slot, if any, so that its record can follow.
+    pub fn remove(&mut self, slot: u32) -> Option<u32> {
+        let slot = slot as usize;
+        self.admitted.swap_remove(slot);
+        self.admitted.get(slot).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speed_is_cpu_over_workers_capped_at_one() {
+        // 2 CPUs, 4 workers: each runs at half speed, so 10 ms of demand takes 20 ms.
+        let s = PodServer::new(4, None, 2000);
+        assert_eq!(s.speed, 0.5);
+        assert_eq!(s.service_time(10_000_000), 20_000_000);
+        // 4 CPUs, 2 workers: a worker cannot use more than one CPU.
+        let s = PodServer::new(2, None, 4000);
+        assert_eq!(s.speed, 1.0);
+        assert_eq!(s.service_time(10_000_000), 10_000_000);
+    }
+
+    #[test]
+    fn cpu_integrates_computing_workers() {
+        let mut s = PodServer::new(2, None, 1000);
+        s.account(0);
+        s.computing = 2;
+        s.account(1_000_000_000);
+        s.computing = 1;
+        // Two workers at 0.5 core for 1 s, then one for 2 s: 1 + 1 core-seconds.
+        assert!((s.cpu_seconds(3_000_000_000) - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn full_only_when_workers_busy_and_queue_at_capacity() {
+        let mut s = PodServer::new(1, Some(1), 1000);
+        assert!(!s.full());
+        s.busy = 1;
+        assert!(!s.full());
+        s.queue.push_back(7);
+        assert!(s.full());
+    }
+}
