@@ -256,6 +256,11 @@ impl Recorder {
         Ok(())
     }
 
+    /// Whether a `timeseries.csv` row is due before `t`.
+    pub fn sample_due(&self, t: Nanos) -> bool {
+        self.next_sample < t
+    }
+
     /// Ends the run at `end`: the remaining rows, the last one at `end` itself.
     pub fn finish(&mut self, cluster: &ClusterState, end: Nanos) -> io::Result<()> {
         self.advance(cluster, end)?;

@@ -107,7 +107,7 @@ impl Traffic<'_> {
                     &ratio(cpu),
                 ])?;
             }
-            st.next_interval();
+            st.next_interval(t);
         }
         Ok(())
     }

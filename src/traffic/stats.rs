@@ -89,6 +89,8 @@ pub struct ServiceStats {
     pub measured: Nanos,
     since: Nanos,
     warmup: Nanos,
+    /// When the current interval began.
+    interval_start: Nanos,
 }
 
 impl ServiceStats {
@@ -103,6 +105,7 @@ impl ServiceStats {
             measured: 0,
             since: 0,
             warmup,
+            interval_start: 0,
         }
     }
 
@@ -143,7 +146,9 @@ impl ServiceStats {
             c.latency_sum += u128::from(latency);
         });
         record(&mut self.interval.latency, latency);
-        if now >= self.warmup {
+        // An interval that began after the warm-up is added to the total whole when it
+        // ends; one that began before adds its measured requests one by one.
+        if now >= self.warmup && self.interval_start < self.warmup {
             record(&mut self.total.latency, latency);
         }
     }
@@ -170,12 +175,17 @@ impl ServiceStats {
         self.count(now, |c| c.cpu += u128::from(demand));
     }
 
-    /// Starts the next `services.csv` interval.
-    pub fn next_interval(&mut self) {
+    /// Ends the current `services.csv` interval at `at` and starts the next.
+    pub fn next_interval(&mut self, at: Nanos) {
         self.interval.counts = Counts::default();
         if !self.interval.latency.is_empty() {
+            if self.interval_start >= self.warmup {
+                // Both histograms grow as needed, so adding never fails.
+                let _ = self.total.latency.add(&self.interval.latency);
+            }
             self.interval.latency.reset();
         }
+        self.interval_start = at;
     }
 }
 
@@ -199,8 +209,15 @@ mod tests {
         assert_eq!(s.total.counts.completed, 1);
         assert_eq!(s.total.counts.timeouts, 1);
         assert_eq!(s.total.quantile(0.5), Some(20));
-        s.next_interval();
+        s.next_interval(40);
         assert_eq!(s.interval.counts, Counts::default());
         assert_eq!(s.interval.quantile(0.5), None);
+        // A whole interval after the warm-up joins the total when it ends.
+        s.arrived(41, false);
+        s.completed(45, 4);
+        assert_eq!(s.total.latency.len(), 1);
+        s.next_interval(50);
+        assert_eq!(s.total.latency.len(), 2);
+        assert_eq!(s.total.quantile(0.0), Some(4));
     }
 }
