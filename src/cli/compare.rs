@@ -22,20 +22,32 @@ pub struct Dimension {
     pub name: &'static str,
     /// Sets the value in the overrides a variant's runs load the scenario with.
     pub apply: fn(&mut Overrides, &str),
+    /// Checks a value before any scenario is loaded (values that depend on the
+    /// scenario, such as profile names, are checked when it is).
+    pub check: fn(&str) -> Result<(), String>,
 }
 
 /// Every dimension `--vary` accepts. Adding one (say `lb`) is one line here, given an
 /// [`Overrides`] field that carries it.
-pub const DIMENSIONS: &[Dimension] = &[Dimension {
-    name: "scheduler",
-    apply: |o, v| o.scheduler = Some(v.to_string()),
-}];
+pub const DIMENSIONS: &[Dimension] = &[
+    Dimension {
+        name: "scheduler",
+        apply: |o, v| o.scheduler = Some(v.to_string()),
+        check: |_| Ok(()),
+    },
+    Dimension {
+        name: "lb",
+        apply: |o, v| o.lb = Some(v.to_string()),
+        check: |v| crate::traffic::load_balancers::LbSpec::parse(v).map(|_| ()),
+    },
+];
 
 /// Most runs (variants × seeds) one comparison may ask for.
 pub const MAX_RUNS: u64 = 10_000;
 
-/// The summary figures the printed table shows, when the scenario has them.
-const HEADLINE: [&str; 10] = [
+/// The summary figures the printed table shows, when the scenario has them; a name
+/// ending in `[` stands for that figure of every entity (every Service).
+const HEADLINE: [&str; 15] = [
     "pods_scheduled",
     "pods_unschedulable",
     "pending_mean_s",
@@ -46,7 +58,21 @@ const HEADLINE: [&str; 10] = [
     "memory_allocation_mean",
     "stranded_cpu_mean",
     "stranded_memory_mean",
+    "latency_mean_s[",
+    "latency_p99_s[",
+    "success_ratio[",
+    "requests_rejected",
+    "requests_failed",
 ];
+
+/// Whether summary figure `metric` is headline figure `h`.
+fn is_headline(metric: &str, h: &str) -> bool {
+    if h.ends_with('[') {
+        metric.starts_with(h)
+    } else {
+        metric == h
+    }
+}
 
 /// One variant: a value for each varied dimension.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,6 +139,7 @@ pub fn parse_vary(args: &[String]) -> Result<Vec<Variant>, Error> {
             if list.iter().any(|e| e == v) {
                 return Err(usage(format!("value `{v}` is listed twice")));
             }
+            (DIMENSIONS[d].check)(v).map_err(usage)?;
             if list.len() as u64 == MAX_RUNS {
                 return Err(Error::Limit(format!(
                     "--vary: more than the limit of {MAX_RUNS} runs"
@@ -240,7 +267,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Error> {
         }
     }
     let jobs = jobs(args.jobs)?;
-    let base = super::run::overrides(None, args.duration.as_deref(), None)?;
+    let base = super::run::overrides(None, args.duration.as_deref(), None, None)?;
 
     // Every variant is checked before any run starts, so a bad value costs no time.
     let mut first: Option<Scenario> = None;
@@ -421,7 +448,7 @@ fn table(c: &Comparison, rows: &[SummaryRow]) -> String {
     use std::fmt::Write as _;
     let shown: Vec<&SummaryRow> = HEADLINE
         .iter()
-        .flat_map(|m| rows.iter().filter(move |r| r.metric == *m))
+        .flat_map(|m| rows.iter().filter(move |r| is_headline(&r.metric, m)))
         .collect();
     let header: [String; 7] = [
         "metric".into(),
@@ -522,20 +549,30 @@ mod tests {
         assert_eq!(o.seed, Some(3));
     }
 
-    /// With two dimensions (only one exists yet, so the test reuses its index), every
-    /// combination, the first dimension varying slowest.
+    /// With two dimensions, every combination, the first dimension varying slowest.
     #[test]
     fn variants_are_the_cross_product_of_the_dimensions() {
-        let v = product(&[(0, strings(&["a", "b"])), (0, strings(&["x", "y", "z"]))]);
+        let v = parse_vary(&strings(&["scheduler=a,b", "lb=random,round-robin,random"]));
+        assert!(v.is_err(), "a value listed twice");
+        let v = parse_vary(&strings(&["scheduler=a,b", "lb=random,round-robin"])).expect("valid");
         let names: Vec<&str> = v.iter().map(|v| v.name.as_str()).collect();
-        assert_eq!(names, ["a/x", "a/y", "a/z", "b/x", "b/y", "b/z"]);
-        assert_eq!(v[4].settings, [(0, "b".to_string()), (0, "y".to_string())]);
+        assert_eq!(
+            names,
+            ["a/random", "a/round-robin", "b/random", "b/round-robin"]
+        );
+        assert_eq!(
+            v[3].settings,
+            [(0, "b".to_string()), (1, "round-robin".to_string())]
+        );
+        let o = v[3].overrides(&Overrides::default(), None);
+        assert_eq!(o.lb.as_deref(), Some("round-robin"));
     }
 
     #[test]
     fn vary_errors_name_the_dimensions() {
         for bad in [
-            "lb=random",
+            "policy=random",
+            "lb=nearest",
             "scheduler",
             "scheduler=",
             "scheduler=a,,b",
@@ -544,8 +581,10 @@ mod tests {
             let e = parse_vary(&strings(&[bad])).expect_err(bad);
             assert_eq!(e.exit_code(), 2, "{bad}");
         }
-        let e = parse_vary(&strings(&["lb=random"])).expect_err("unknown");
-        assert!(e.to_string().contains("dimensions: scheduler"), "{e}");
+        let e = parse_vary(&strings(&["policy=random"])).expect_err("unknown");
+        assert!(e.to_string().contains("dimensions: scheduler, lb"), "{e}");
+        let e = parse_vary(&strings(&["lb=nearest"])).expect_err("unknown policy");
+        assert!(e.to_string().contains("round-robin"), "{e}");
         let twice = strings(&["scheduler=a", "scheduler=b"]);
         assert!(parse_vary(&twice).is_err());
     }

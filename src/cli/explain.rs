@@ -20,7 +20,7 @@ pub fn explain(args: &ExplainArgs) -> Result<(), Error> {
             .as_nanos(),
         None => 0,
     };
-    let overrides = super::run::overrides(args.seed, None, args.scheduler.as_deref())?;
+    let overrides = super::run::overrides(args.seed, None, args.scheduler.as_deref(), None)?;
     let scenario = crate::scenario::load_with(&args.scenario, overrides)?;
     for w in &scenario.warnings {
         eprintln!("note: {w}");

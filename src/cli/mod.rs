@@ -90,6 +90,10 @@ pub struct RunArgs {
     /// or the schedulerName of one of the scenario's profiles.
     #[arg(long)]
     pub scheduler: Option<String>,
+    /// Load balancer of every Service, replacing the scenarios' `simulation.loadBalancer`
+    /// (see `kubesim compare --help` for the names).
+    #[arg(long)]
+    pub lb: Option<String>,
     /// End the run at this simulated time instead of the scenario's `duration`
     /// (e.g. 90s, 10m, 1h30m).
     #[arg(long)]
@@ -113,6 +117,9 @@ pub struct ValidateArgs {
     /// Check with this scheduler policy, as `run --scheduler` would run it.
     #[arg(long)]
     pub scheduler: Option<String>,
+    /// Check with this load balancer, as `run --lb` would run it.
+    #[arg(long)]
+    pub lb: Option<String>,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -124,8 +131,10 @@ pub struct CompareArgs {
     /// The scenario file (YAML).
     pub scenario: PathBuf,
     /// What to vary: DIM=V1,V2,… with DIM one of: scheduler (a policy name such as
-    /// default, most-allocated, first-fit, best-fit, or a profile of the scenario). The
-    /// first value is the baseline. Repeat for another dimension to compare every
+    /// default, most-allocated, first-fit, best-fit, or a profile of the scenario), lb
+    /// (the load balancer of every Service: round-robin, random, weighted-round-robin,
+    /// least-connections, power-of-two, power-of-<d>, ring-hash, maglev, iptables,
+    /// ipvs-rr, ipvs-lc, ipvs-sed, ipvs-nq). The first value is the baseline. Repeat for another dimension to compare every
     /// combination.
     #[arg(long, required = true, value_name = "DIM=V1,V2,...")]
     pub vary: Vec<String>,

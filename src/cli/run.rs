@@ -53,7 +53,12 @@ pub fn overrides(
     seed: Option<u64>,
     duration: Option<&str>,
     scheduler: Option<&str>,
+    lb: Option<&str>,
 ) -> Result<crate::scenario::Overrides, Error> {
+    if let Some(lb) = lb {
+        crate::traffic::load_balancers::LbSpec::parse(lb)
+            .map_err(|m| Error::Usage(format!("--lb: {m}")))?;
+    }
     let duration = match duration {
         Some(d) => {
             let d = SimDuration::parse(d).map_err(|m| Error::Usage(format!("--duration: {m}")))?;
@@ -68,6 +73,7 @@ pub fn overrides(
         seed,
         duration,
         scheduler: scheduler.map(str::to_string),
+        lb: lb.map(str::to_string),
     })
 }
 
@@ -77,6 +83,7 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
         args.seed,
         args.duration.as_deref(),
         args.scheduler.as_deref(),
+        args.lb.as_deref(),
     )?;
     let scenario = crate::scenario::load_with(&args.scenario, overrides)?;
     if !args.quiet {

@@ -9,6 +9,7 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Error> {
         args.seed,
         args.duration.as_deref(),
         args.scheduler.as_deref(),
+        args.lb.as_deref(),
     )?;
     let s = crate::scenario::load_with(&args.scenario, overrides)?;
     if !args.quiet {

@@ -69,6 +69,9 @@ pub struct Overrides {
     /// Replaces the policy of the default scheduler profile (`scheduler.policy`): one of
     /// [`crate::scheduler::config::POLICY_NAMES`] or a profile name of the scenario.
     pub scheduler: Option<String>,
+    /// Replaces the load balancer of every Service (`simulation.loadBalancer`): one of
+    /// [`crate::traffic::load_balancers::LbSpec::NAMES`].
+    pub lb: Option<String>,
 }
 
 /// Reads, parses and validates a scenario file.
@@ -151,6 +154,20 @@ pub fn load_str_with(
     doc.seed = overrides.seed.or(doc.seed);
     doc.duration = overrides.duration.or(doc.duration);
     doc.scheduler.policy = overrides.scheduler.or(doc.scheduler.policy);
+    if let Some(lb) = overrides.lb {
+        if doc.services.is_empty() {
+            return Err(ScenarioError::Invalid {
+                file: file.to_string(),
+                path: "services".into(),
+                message: format!(
+                    "the scenario has no Services, so load balancer `{lb}` has nothing to balance"
+                ),
+            });
+        }
+        for s in &mut doc.services {
+            s.simulation.load_balancer = Some(lb.clone());
+        }
+    }
     let hash = Sha256::digest(text.as_bytes());
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
     validate::validate(doc, file, base_dir, hex)

@@ -515,3 +515,88 @@ fn find_cycle(services: &[ServiceSpec]) -> Option<Vec<String>> {
     }
     None
 }
+
+/// Notes for Services whose offered load at its peak exceeds what the pods their
+/// Deployments start with can serve: their queues would grow without bound (or reject,
+/// with a `queueCapacity`). The load is the external peak rate carried down the call
+/// graph (each call's probability × fan-out) times the mean demand; a pod serves at most
+/// min(workers, its CPUs) cores.
+pub(super) fn capacity_warnings(
+    cx: &mut Ctx,
+    services: &[ServiceSpec],
+    workloads: &[crate::scenario::model::Workload],
+    templates: &[crate::cluster::pod::PodTemplate],
+    pod_limits: &[crate::cluster::resources::Resources],
+) {
+    use crate::cluster::resources::CPU;
+    use crate::scenario::model::{RequestModel, WorkloadKind};
+    let mut rate: Vec<f64> = services
+        .iter()
+        .map(|s| s.traffic.as_ref().map_or(0.0, |t| t.process.peak_rate()))
+        .collect();
+    for i in topological_order(services) {
+        for c in &services[i].calls {
+            rate[usize::from(c.service)] += rate[i] * c.probability * f64::from(c.fan_out);
+        }
+    }
+    for (i, s) in services.iter().enumerate() {
+        let offered = rate[i] * s.demand.as_ref().map_or(0.0, |d| d.mean());
+        if offered <= 0.0 {
+            continue;
+        }
+        let mut capacity = 0.0;
+        for w in workloads {
+            let (WorkloadKind::Deployment { replicas, .. }, RequestModel::Fixed { requests, .. }) =
+                (&w.kind, &w.requests)
+            else {
+                continue;
+            };
+            let t = &templates[w.template as usize];
+            if !s.selects(&t.namespace, &t.labels) {
+                continue;
+            }
+            let limit = pod_limits[w.template as usize].0[CPU];
+            let millis = if limit > 0 { limit } else { requests.0[CPU] };
+            let cores = if millis > 0 {
+                millis as f64 / 1000.0
+            } else {
+                1.0
+            };
+            capacity += f64::from(*replicas) * cores.min(f64::from(w.serving.workers));
+        }
+        if offered > capacity {
+            cx.warnings.insert(format!(
+                "Service `{}`: its offered load at the peak rate, {offered:.2} cores ({:.1} requests/s × \
+                 {:.3} s of demand), exceeds the {capacity:.2} cores its pods serve at their initial \
+                 replicas; its queues grow without bound (or reject, with a queueCapacity)",
+                s.name,
+                rate[i],
+                offered / rate[i],
+            ));
+        }
+    }
+}
+
+/// The Services in an order where every caller comes before the Services it calls
+/// (the call graph has no cycle).
+fn topological_order(services: &[ServiceSpec]) -> Vec<usize> {
+    let mut callers = vec![0usize; services.len()];
+    for s in services {
+        for c in &s.calls {
+            callers[usize::from(c.service)] += 1;
+        }
+    }
+    let mut ready: Vec<usize> = (0..services.len()).filter(|&i| callers[i] == 0).collect();
+    let mut order = Vec::with_capacity(services.len());
+    while let Some(i) = ready.pop() {
+        order.push(i);
+        for c in &services[i].calls {
+            let j = usize::from(c.service);
+            callers[j] -= 1;
+            if callers[j] == 0 {
+                ready.push(j);
+            }
+        }
+    }
+    order
+}

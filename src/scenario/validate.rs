@@ -238,6 +238,7 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         .map(|t| (t.namespace.clone(), t.labels.clone()))
         .collect();
     let services = super::services::services(&mut cx, &doc.services, duration, &pod_labels)?;
+    super::services::capacity_warnings(&mut cx, &services, &workloads, &templates, &pod_limits);
     Ok(Scenario {
         name: doc.metadata.name,
         file_sha256: sha,
