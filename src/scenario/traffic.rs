@@ -498,7 +498,16 @@ fn positive(cx: &Ctx, path: &str, v: Option<f64>, what: &str) -> R<f64> {
     }
 }
 
-/// Up to [`LINES_SHOWN`] line numbers, for a message.
+/// `1 cell` or `3 cells`.
+fn counted(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// `line 7` or `lines 7, 9, …` (up to [`LINES_SHOWN`] of them), for a message.
 fn first_lines(lines: &[u64]) -> String {
     let shown: Vec<String> = lines.iter().take(LINES_SHOWN).map(u64::to_string).collect();
     let more = if lines.len() > LINES_SHOWN {
@@ -506,7 +515,8 @@ fn first_lines(lines: &[u64]) -> String {
     } else {
         ""
     };
-    format!("{}{more}", shown.join(", "))
+    let word = if lines.len() == 1 { "line" } else { "lines" };
+    format!("{word} {}{more}", shown.join(", "))
 }
 
 /// `rateCsv`: a rate series, piecewise constant between rows.
@@ -628,8 +638,8 @@ fn rate_csv(cx: &mut Ctx, path: &str, r: &RateCsvDoc, start: Nanos) -> R<Arrival
     };
     if !blank_lines.is_empty() {
         cx.warnings.insert(format!(
-            "{path}: `{shown}` has {} blank or non-numeric `{}` cells (lines {}); {policy}",
-            blank_lines.len(),
+            "{path}: `{shown}` has {} in column `{}` ({}); {policy}",
+            counted(blank_lines.len(), "blank or non-numeric cell"),
             r.rate_column,
             first_lines(&blank_lines)
         ));
@@ -640,9 +650,9 @@ fn rate_csv(cx: &mut Ctx, path: &str, r: &RateCsvDoc, start: Nanos) -> R<Arrival
             MissingDoc::Zero => "used rate 0 after one median step (missing: zero)",
         };
         cx.warnings.insert(format!(
-            "{path}: `{shown}` has {} gaps longer than {GAP_FACTOR} × the median step of {} s \
-             (before lines {}); {what}",
-            gap_lines.len(),
+            "{path}: `{shown}` has {} longer than {GAP_FACTOR} × the median step of {} s \
+             (before {}); {what}",
+            counted(gap_lines.len(), "gap"),
             median as f64 / NANOS_PER_SEC as f64,
             first_lines(&gap_lines)
         ));
@@ -867,5 +877,317 @@ fn keys(cx: &Ctx, path: &str, doc: Option<&KeysDoc>) -> R<KeySpec> {
             "give exactly one of `uniform: K` or `zipf: {keys: K, exponent: s}` (or leave \
              `keys` out: every request its own key)",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rng::StreamKey;
+    use crate::traffic::arrivals::{Arrival, Source};
+    use std::path::{Path, PathBuf};
+
+    const S: Nanos = NANOS_PER_SEC;
+
+    /// A scenario with one LoadBalancer Service whose `traffic:` is `traffic` (flow YAML).
+    fn scenario(traffic: &str) -> Result<crate::Scenario, String> {
+        let text = format!(
+            "apiVersion: kubesim/v1
+kind: Scenario
+metadata: {{name: traffic}}
+duration: 1h
+cluster:
+  nodePools: [{{name: pool, count: 1, capacity: {{cpu: 4, memory: 16Gi}}}}]
+workloads:
+  deployments:
+    - metadata: {{name: web}}
+      spec:
+        replicas: 1
+        template:
+          metadata: {{labels: {{app: web}}}}
+          spec:
+            containers: [{{name: app, resources: {{requests: {{cpu: 500m, memory: 512Mi}}}}}}]
+services:
+  - metadata: {{name: web}}
+    spec: {{type: LoadBalancer, selector: {{app: web}}}}
+    simulation:
+      demand: 10ms
+      traffic: {traffic}
+"
+        );
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        crate::scenario::load_str(&text, "test.yaml", &root).map_err(|e| e.to_string())
+    }
+
+    fn spec(traffic: &str) -> TrafficSpec {
+        let s = scenario(traffic).unwrap_or_else(|e| panic!("{e}"));
+        s.services[0].traffic.clone().expect("traffic")
+    }
+
+    fn refused(traffic: &str) -> String {
+        match scenario(traffic) {
+            Ok(_) => panic!("`{traffic}` was accepted"),
+            Err(e) => e,
+        }
+    }
+
+    /// Every arrival of `spec` (which must end).
+    fn arrivals(spec: &ArrivalSpec, seed: u64) -> Vec<Arrival> {
+        let mut rng = StreamKey::new(seed, "arrivals/web").rng();
+        let mut src = Source::new(spec);
+        std::iter::from_fn(|| src.next(&mut rng)).collect()
+    }
+
+    #[test]
+    fn simple_processes_map_to_the_model() {
+        assert_eq!(
+            spec("{poisson: 900/s, start: 5s}").process,
+            ArrivalSpec::Poisson {
+                rate: 900.0,
+                start: 5 * S
+            }
+        );
+        let d = spec("{diurnal: {peak: 20/s, trough: 0, peakAt: 14h}}").process;
+        assert_eq!(
+            d,
+            ArrivalSpec::Diurnal(Diurnal {
+                peak: 20.0,
+                trough: 0.0,
+                peak_at: 14 * 3600 * S,
+                period: DEFAULT_DIURNAL_PERIOD,
+                start: 0
+            })
+        );
+        let st =
+            spec("{steps: [{at: 0s, rate: 100/s}, {at: 10m, rate: 0/s}, {at: 20m, rate: 3/min}]}");
+        assert_eq!(
+            st.process,
+            ArrivalSpec::Steps(Steps {
+                steps: vec![
+                    Step { at: 0, rate: 100.0 },
+                    Step {
+                        at: 600 * S,
+                        rate: 0.0
+                    },
+                    Step {
+                        at: 1200 * S,
+                        rate: 0.05
+                    }
+                ],
+                end: None
+            })
+        );
+        let sp = spec("{spike: {base: 100/s, rate: 1000/s, at: 10m, duration: 1m}}").process;
+        assert_eq!(
+            sp,
+            ArrivalSpec::Steps(Steps::spike(100.0, 1000.0, 600 * S, 60 * S))
+        );
+        let m = spec(
+            "{markovModulated: {states: [{rate: 100/s, meanDuration: 60s}, \
+             {rate: 1000/s, meanDuration: 10s}], initial: 1}, start: 1s}",
+        )
+        .process;
+        let ArrivalSpec::MarkovModulated(m) = m else {
+            panic!("{m:?}")
+        };
+        assert_eq!((m.initial, m.start, m.states.len()), (1, S, 2));
+        assert_eq!(m.states[1].mean_duration, 10.0);
+        assert!(matches!(
+            spec("{poisson: 1/s, keys: {zipf: {keys: 10, exponent: 1.1}}}").keys,
+            KeySpec::Zipf { .. }
+        ));
+        assert_eq!(
+            spec("{poisson: 1/s, keys: {uniform: 4}}").keys,
+            KeySpec::Uniform { keys: 4 }
+        );
+        assert_eq!(spec("{constant: 1/s}").keys, KeySpec::Unique);
+    }
+
+    #[test]
+    fn zero_rates_parse_only_where_allowed() {
+        for zero in ["0", "\"0\"", "0/s", "0/min", "0.0/h"] {
+            let s = spec(&format!(
+                "{{steps: [{{at: 0s, rate: 1/s}}, {{at: 1s, rate: {zero}}}]}}"
+            ));
+            let ArrivalSpec::Steps(st) = s.process else {
+                panic!()
+            };
+            assert_eq!(st.steps[1].rate, 0.0, "{zero}");
+        }
+        assert!(refused("{steps: [{at: 0s, rate: 0/parsec}]}").contains("unknown unit"));
+        assert!(refused("{steps: [{at: 0s, rate: 5}]}").contains("not a rate"));
+        assert!(refused("{steps: [{at: 0s, rate: -1/s}]}").contains("rate"));
+        assert!(refused("{poisson: 0/s}").contains("greater than zero"));
+        assert!(refused("{steps: [{at: 0s, rate: 0}]}").contains("rate 0"));
+        assert!(refused("{diurnal: {peak: 1/s, trough: 2/s, peakAt: 0s}}").contains("trough"));
+        assert!(
+            refused("{diurnal: {peak: 1/s, trough: 0, peakAt: 0s, period: 0s}}").contains("period")
+        );
+        assert!(refused("{steps: [{at: 0s, rate: 1/s}], start: 1s}").contains("absolute"));
+        assert!(refused("{poisson: 100000000/s}").contains("requests over the run"));
+    }
+
+    /// ∫ rate dt of `scenarios/traces/genai-qps-sample.csv`'s `api_qps`, worked out from the
+    /// file: rows every 57 s at (i mod 7)·0.5 + 1 per second, except that row 5 is blank
+    /// (held: 3.0 instead of 3.5), row 10 (2.5/s) holds over the 342 s gap to row 11, and the
+    /// last row holds one median step (57 s). Σ = 4816.5 requests.
+    const SAMPLE_HOLD: f64 = 4816.5;
+    /// The same with `missing: zero`: row 5 is 0 (−3.0·57) and row 10 holds 57 s of its 342
+    /// (−2.5·285): 4816.5 − 171 − 712.5.
+    const SAMPLE_ZERO: f64 = 3933.0;
+
+    fn rate_sample(extra: &str) -> (Vec<String>, ArrivalSpec) {
+        let s = scenario(&format!(
+            "{{rateCsv: {{file: scenarios/traces/genai-qps-sample.csv, timeColumn: t_rel_s, \
+             rateColumn: api_qps{extra}}}}}"
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let t = s.services[0].traffic.clone().expect("traffic");
+        (s.warnings, t.process)
+    }
+
+    #[test]
+    fn rate_csv_sample_reports_blanks_and_gaps_and_matches_its_integral() {
+        let (warnings, process) = rate_sample(", scale: 10");
+        let joined = warnings.join("\n");
+        assert!(
+            joined.contains("1 blank or non-numeric cell") && joined.contains("line 7"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("1 gap ") && joined.contains("before line 13"),
+            "{joined}"
+        );
+        // The series ends one median step after the last row (1938 s + 57 s).
+        assert!((process.mean_rate(1995 * S) * 1995.0 - 10.0 * SAMPLE_HOLD).abs() < 1e-6);
+        let n = arrivals(&process, 1).len() as f64;
+        assert!(arrivals(&process, 1).last().expect("some").at < 1995 * S);
+        let expected = 10.0 * SAMPLE_HOLD;
+        assert!(
+            (n - expected).abs() < 4.0 * expected.sqrt(),
+            "{n} vs {expected}"
+        );
+        // Negative control: a 5 % different scale's expectation is rejected.
+        assert!((n - 1.05 * expected).abs() > 4.0 * expected.sqrt());
+        // Doubling the scale doubles the count.
+        let (_, doubled) = rate_sample(", scale: 20");
+        let n2 = arrivals(&doubled, 2).len() as f64;
+        assert!(
+            (n2 - 2.0 * expected).abs() < 4.0 * (2.0 * expected).sqrt(),
+            "{n2}"
+        );
+
+        let (warnings, zero) = rate_sample(", scale: 10, missing: zero");
+        assert!(warnings.iter().any(|w| w.contains("missing: zero")));
+        let nz = arrivals(&zero, 3).len() as f64;
+        let ez = 10.0 * SAMPLE_ZERO;
+        assert!((nz - ez).abs() < 4.0 * ez.sqrt(), "{nz} vs {ez}");
+    }
+
+    /// The sample's times relative to its first row, in units of 100 µs (as the file was
+    /// written: 2023-11-16 18:59:58 plus these offsets).
+    const AZURE_SAMPLE_OFFSETS: [u64; 50] = [
+        0, 20000, 51416, 71416, 83761, 96106, 97356, 98606, 106106, 113606, 116106, 120106, 122606,
+        122606, 126606, 138951, 140201, 142701, 142701, 146701, 149201, 180617, 212033, 224378,
+        225628, 226878, 258294, 289710, 289710, 290960, 294960, 296210, 297460, 298710, 301210,
+        321210, 352626, 356626, 359126, 363126, 370626, 378126, 379376, 379376, 391721, 423137,
+        425637, 433137, 434387, 454387,
+    ];
+
+    fn azure_sample(extra: &str) -> TrafficSpec {
+        spec(&format!(
+            "{{requestCsv: {{file: scenarios/traces/azure-llm-sample.csv, timeColumn: TIMESTAMP\
+             {extra}}}}}"
+        ))
+    }
+
+    #[test]
+    fn request_csv_replays_the_sample_exactly() {
+        let t = azure_sample(", sizeColumn: GeneratedTokens, demand: {base: 5ms, perUnit: 1ms}");
+        let a = arrivals(&t.process, 1);
+        let at: Vec<Nanos> = a.iter().map(|x| x.at).collect();
+        let expected: Vec<Nanos> = AZURE_SAMPLE_OFFSETS.iter().map(|o| o * 100_000).collect();
+        assert_eq!(at, expected);
+        let sizes: Vec<f64> = a.iter().take(5).map(|x| x.size.expect("size")).collect();
+        assert_eq!(sizes, vec![352.0, 146.0, 150.0, 74.0, 430.0]);
+        let d = t.size_demand.expect("demand");
+        assert!((d.seconds(352.0) - 0.357).abs() < 1e-12);
+
+        // Twice as fast, from 1 min, in a loop.
+        let t = azure_sample(", timeScale: 2, loop: true");
+        let ArrivalSpec::Replay(r) = &t.process else {
+            panic!()
+        };
+        assert_eq!(r.times[1], 1_000_000_000);
+        assert!(r.period.is_some() && r.sizes.is_none());
+        let t = spec(
+            "{requestCsv: {file: scenarios/traces/azure-llm-sample.csv, timeColumn: TIMESTAMP}, \
+             start: 1m}",
+        );
+        assert_eq!(arrivals(&t.process, 1)[1].at, 62 * S);
+    }
+
+    #[test]
+    fn datetimes_parse_by_hand_computed_seconds() {
+        // 1 700 000 000 s is 2023-11-14 22:13:20 UTC; + 92 800 s is 2023-11-16 00:00:00.
+        assert_eq!(
+            datetime_nanos("2023-11-16 00:00:00"),
+            Some(1_700_092_800 * 1_000_000_000)
+        );
+        assert_eq!(datetime_nanos("1970-01-01 00:00:00.0000001"), Some(100));
+        let d = |a: &str, b: &str| {
+            datetime_nanos(b).expect("b parses") - datetime_nanos(a).expect("a parses")
+        };
+        // Across an hour: 0.1 s before 19:00 to 0.1 s after.
+        assert_eq!(
+            d("2023-11-16 18:59:59.9000000", "2023-11-16 19:00:00.1000000"),
+            200_000_000
+        );
+        // Across a minute: 18:15:46.6805900 to 18:16:01.25 is 14.5694100 s.
+        assert_eq!(
+            d("2023-11-16 18:15:46.6805900", "2023-11-16 18:16:01.25"),
+            14_569_410_000
+        );
+        // Across a year, and 29 February of a leap year.
+        assert_eq!(
+            d("2023-12-31 23:59:59.5", "2024-01-01T00:00:00.25"),
+            750_000_000
+        );
+        assert_eq!(
+            d("2024-02-28 12:00:00", "2024-03-01 12:00:00"),
+            2 * 86_400 * 1_000_000_000
+        );
+        for bad in [
+            "2023-02-29 00:00:00",
+            "2023-13-01 00:00:00",
+            "2023-11-16 24:00:00",
+            "2023-11-16 10:60:00",
+            "2023-11-16 10:00:00.1234567890",
+            "2023-11-16",
+        ] {
+            assert_eq!(datetime_nanos(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_real_azure_trace_replays_when_present() {
+        let dir =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/traces/azure-llm-inference-2023");
+        let file = dir.join("AzureLLMInferenceTrace_conv.csv");
+        if !file.exists() {
+            println!("skipped: {} is absent", file.display());
+            return;
+        }
+        let t = spec(&format!(
+            "{{requestCsv: {{file: '{}', timeColumn: TIMESTAMP, sizeColumn: GeneratedTokens, \
+             demand: {{base: 5ms, perUnit: 1ms}}}}}}",
+            file.display()
+        ));
+        let a = arrivals(&t.process, 1);
+        assert_eq!(a.len(), 19_366);
+        // First 18:15:46.6805900, last 19:14:08.4025270: 848.4025270 s after 19:00 plus
+        // 2653.3194100 s before it.
+        assert_eq!(a.last().expect("arrivals").at, 3_501_721_937_000);
+        assert!(a.iter().all(|x| x.size.is_some()));
     }
 }
