@@ -869,9 +869,8 @@ fn keys(cx: &Ctx, path: &str, doc: Option<&KeysDoc>) -> R<KeySpec> {
     match (doc.uniform, &doc.zipf) {
         (Some(0), None) => cx.err(format!("{path}.uniform"), "must be at least 1"),
         (Some(k), None) => Ok(KeySpec::Uniform { keys: k }),
-        (None, Some(z)) => {
-            KeySpec::zipf(z.keys, z.exponent).or_else(|m| cx.err(format!("{path}.zipf"), m))
-        }
+        (None, Some(z)) => KeySpec::zipf(z.keys, z.exponent)
+            .or_else(|(field, m)| cx.err(format!("{path}.zipf.{field}"), m)),
         _ => cx.err(
             path,
             "give exactly one of `uniform: K` or `zipf: {keys: K, exponent: s}` (or leave \

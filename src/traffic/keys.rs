@@ -31,20 +31,21 @@ impl KeySpec {
     ///
     /// # Errors
     ///
-    /// A message when `keys` is not from 1 to [`MAX_ZIPF_KEYS`] or `exponent` is not a
-    /// finite number > 0.
-    pub fn zipf(keys: u64, exponent: f64) -> Result<KeySpec, String> {
+    /// The parameter at fault (`"keys"` or `"exponent"`) and a message, when `keys` is not
+    /// from 1 to [`MAX_ZIPF_KEYS`] or `exponent` is not a finite number > 0.
+    pub fn zipf(keys: u64, exponent: f64) -> Result<KeySpec, (&'static str, String)> {
         if keys == 0 || keys > MAX_ZIPF_KEYS {
-            return Err(format!("`keys` must be from 1 to {MAX_ZIPF_KEYS}"));
+            return Err(("keys", format!("must be from 1 to {MAX_ZIPF_KEYS}")));
         }
         if !(exponent.is_finite() && exponent > 0.0) {
-            return Err(format!(
-                "`exponent` must be a finite number > 0 (1 is the classic Zipf law), not {exponent}"
+            return Err((
+                "exponent",
+                format!("must be a finite number > 0 (1 is the classic Zipf law), not {exponent}"),
             ));
         }
         Zipf::new(keys as f64, exponent)
             .map(|law| KeySpec::Zipf { law })
-            .map_err(|e| format!("invalid Zipf law: {e}"))
+            .map_err(|e| ("exponent", format!("invalid Zipf law: {e}")))
     }
 
     /// Draws one key.
