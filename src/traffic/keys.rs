@@ -54,7 +54,7 @@ impl KeySpec {
             KeySpec::Unique => rng.random(),
             KeySpec::Uniform { keys } => rng.random_range(0..(*keys).max(1)),
             // Ranks are whole numbers from 1 in an f64; rank 1 is key 0.
-            KeySpec::Zipf { law } => rng.sample(law) as u64 - 1,
+            KeySpec::Zipf { law } => (rng.sample(law) as u64).saturating_sub(1),
         }
     }
 }
