@@ -1169,6 +1169,47 @@ services:
     }
 
     #[test]
+    fn the_real_genai_series_reports_its_blanks_and_gaps_when_present() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/traces/alibaba-genai-2026/qps_aggregated.csv");
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            println!("skipped: {} is absent", file.display());
+            return;
+        };
+        // Count independently: blank `api_qps` cells (third field) and steps of `t_rel_s`
+        // (second field) longer than 3 × the 57 s grid the trace's README states.
+        let rows: Vec<Vec<&str>> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect())
+            .collect();
+        let blanks = rows.iter().filter(|r| r[2].trim().is_empty()).count();
+        let times: Vec<f64> = rows
+            .iter()
+            .map(|r| r[1].parse().expect("t_rel_s"))
+            .collect();
+        let gaps = times
+            .windows(2)
+            .filter(|w| w[1] - w[0] > 3.0 * 57.0)
+            .count();
+        assert!(blanks > 0 && gaps > 0);
+        let s = scenario(&format!(
+            "{{rateCsv: {{file: '{}', timeColumn: t_rel_s, rateColumn: api_qps, scale: 1000}}}}",
+            file.display()
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let all = s.warnings.join("\n");
+        assert!(
+            all.contains(&format!("{blanks} blank or non-numeric cells")),
+            "{blanks}: {all}"
+        );
+        assert!(
+            all.contains(&format!("{gaps} gaps longer")),
+            "{gaps}: {all}"
+        );
+    }
+
+    #[test]
     fn the_real_azure_trace_replays_when_present() {
         let dir =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/traces/azure-llm-inference-2023");

@@ -179,9 +179,9 @@ mod tests {
     }
 
     #[test]
-    fn a_silent_state_has_no_arrivals() {
-        // On/off: 0/s for ~5 s, 50/s for ~5 s. Arrivals come only while "on", so gaps
-        // longer than anything the on-rate produces (≥ 1 s: e^-50 odds) mark off periods.
+    fn an_on_off_process_runs_at_half_its_on_rate() {
+        // Off (0/s) for ~5 s, on (50/s) for ~5 s, from 3 s: nothing before the start, and a
+        // long-run rate of 50·5 / 10 = 25/s, checked by batch means over 100 × 500 s.
         let spec = ArrivalSpec::MarkovModulated(MarkovModulated {
             states: vec![
                 MmppState {
@@ -196,9 +196,12 @@ mod tests {
             initial: 0,
             start: 3 * S,
         });
-        let counts = window_counts(&spec, 8, 1000, 1);
-        assert!(counts[0] > 0.0);
-        // Long-run half the time on: 25/s; 1000 s is 100 cycles, so within ~25 %.
-        assert!((counts[0] / 1000.0 - 25.0).abs() < 6.0, "{}", counts[0]);
+        let first = window_counts(&spec, 8, 3, 1);
+        assert_eq!(first[0], 0.0);
+        let batches = window_counts(&spec, 8, 500, 101);
+        let (m, v) = mean_var(&batches[1..]);
+        let se = (v / 100.0).sqrt() / 500.0;
+        assert!((m / 500.0 - 25.0).abs() < 4.0 * se, "{} ± {se}", m / 500.0);
+        assert!(4.0 * se < 0.05 * 25.0, "se {se}");
     }
 }
