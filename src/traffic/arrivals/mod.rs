@@ -120,59 +120,63 @@ pub struct Arrival {
 /// A running arrival process: where it is in its spec.
 #[derive(Debug)]
 pub struct Source<'s> {
-    spec: &'s ArrivalSpec,
-    cursor: Cursor,
+    state: State<'s>,
 }
 
-/// The running state of each kind of process.
+/// Each kind of process with its running state (borrowing the spec, so `next` matches once).
 #[derive(Debug)]
-enum Cursor {
-    /// Arrivals so far (constant spacing is computed from the count).
-    Count(u64),
-    /// The last arrival (Poisson), or `start` before the first.
-    Last(Nanos),
+enum State<'s> {
+    /// Evenly spaced: arrivals so far, since spacing is computed from the count.
+    Constant { rate: f64, start: Nanos, count: u64 },
+    /// Poisson: the last arrival, or `start` before the first.
+    Poisson { rate: f64, last: Nanos },
     /// Thinning of the diurnal rate.
-    Diurnal(diurnal::Cursor),
+    Diurnal(&'s Diurnal, diurnal::Cursor),
     /// Inversion of a piecewise-constant rate.
-    Steps(steps::Cursor),
+    Steps(&'s Steps, steps::Cursor),
     /// The modulating chain and the last arrival.
-    Mmpp(mmpp::Cursor),
+    Mmpp(&'s MarkovModulated, mmpp::Cursor),
     /// The next row of a replay.
-    Replay(replay::Cursor),
+    Replay(&'s Replay, replay::Cursor),
 }
 
 impl<'s> Source<'s> {
     /// The process of `spec`, before its first arrival.
     pub fn new(spec: &'s ArrivalSpec) -> Source<'s> {
-        let cursor = match spec {
-            ArrivalSpec::Constant { .. } => Cursor::Count(0),
-            ArrivalSpec::Poisson { start, .. } => Cursor::Last(*start),
-            ArrivalSpec::Diurnal(d) => Cursor::Diurnal(diurnal::Cursor::new(d)),
-            ArrivalSpec::Steps(s) => Cursor::Steps(steps::Cursor::new(s)),
-            ArrivalSpec::MarkovModulated(m) => Cursor::Mmpp(mmpp::Cursor::new(m)),
-            ArrivalSpec::Replay(_) => Cursor::Replay(replay::Cursor::default()),
+        let state = match spec {
+            ArrivalSpec::Constant { rate, start } => State::Constant {
+                rate: *rate,
+                start: *start,
+                count: 0,
+            },
+            ArrivalSpec::Poisson { rate, start } => State::Poisson {
+                rate: *rate,
+                last: *start,
+            },
+            ArrivalSpec::Diurnal(d) => State::Diurnal(d, diurnal::Cursor::new(d)),
+            ArrivalSpec::Steps(s) => State::Steps(s, steps::Cursor::new(s)),
+            ArrivalSpec::MarkovModulated(m) => State::Mmpp(m, mmpp::Cursor::new(m)),
+            ArrivalSpec::Replay(r) => State::Replay(r, replay::Cursor::default()),
         };
-        Source { spec, cursor }
+        Source { state }
     }
 
     /// The next arrival, or `None` when the process has no more. Times never decrease.
     pub fn next(&mut self, rng: &mut StreamRng) -> Option<Arrival> {
-        let at = match (self.spec, &mut self.cursor) {
+        let at = match &mut self.state {
             // From the count, not the last gap, so rounding never accumulates.
-            (ArrivalSpec::Constant { rate, start }, Cursor::Count(n)) => {
-                *n += 1;
-                start.saturating_add(secs_to_nanos(*n as f64 / rate))
+            State::Constant { rate, start, count } => {
+                *count += 1;
+                start.saturating_add(secs_to_nanos(*count as f64 / *rate))
             }
-            (ArrivalSpec::Poisson { rate, .. }, Cursor::Last(last)) => {
-                *last = last.saturating_add(secs_to_nanos(exp1(rng) / rate));
+            State::Poisson { rate, last } => {
+                *last = last.saturating_add(secs_to_nanos(exp1(rng) / *rate));
                 *last
             }
-            (ArrivalSpec::Diurnal(d), Cursor::Diurnal(c)) => c.next(d, rng),
-            (ArrivalSpec::Steps(s), Cursor::Steps(c)) => c.next(s, rng)?,
-            (ArrivalSpec::MarkovModulated(m), Cursor::Mmpp(c)) => c.next(m, rng)?,
-            (ArrivalSpec::Replay(r), Cursor::Replay(c)) => return c.next(r),
-            // `new` pairs each spec with its own cursor.
-            _ => unreachable!("a Source's cursor always matches its spec"),
+            State::Diurnal(d, c) => c.next(d, rng),
+            State::Steps(s, c) => c.next(s, rng)?,
+            State::Mmpp(m, c) => c.next(m, rng)?,
+            State::Replay(r, c) => return c.next(r),
         };
         Some(Arrival { at, size: None })
     }
