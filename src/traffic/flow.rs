@@ -146,14 +146,20 @@ impl<'s> Traffic<'s> {
         let Some(ext) = self.external[usize::from(s)].as_mut() else {
             return;
         };
-        if ext.next.is_none() {
+        let Some(arrival) = ext.next else {
             return;
-        }
+        };
         // Everything random about the request is drawn now, from the Service's own
-        // stream: the same under every load balancer (DESIGN §3).
-        let demand = match spec.demand.as_ref() {
-            Some(d) => secs_to_nanos(d.sample(&mut ext.rng)),
-            None => 0,
+        // stream: the same under every load balancer and scheduler (DESIGN §3). A
+        // replayed trace's size column, when mapped, gives the demand instead.
+        let sized = spec
+            .traffic
+            .as_ref()
+            .and_then(|t| t.size_demand.zip(arrival.size));
+        let demand = match (sized, spec.demand.as_ref()) {
+            (Some((law, size)), _) => secs_to_nanos(law.seconds(size)),
+            (None, Some(d)) => secs_to_nanos(d.sample(&mut ext.rng)),
+            (None, None) => 0,
         };
         let key = spec
             .traffic
