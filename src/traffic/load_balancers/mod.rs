@@ -3,6 +3,8 @@
 
 mod random;
 mod round_robin;
+#[cfg(test)]
+mod test_support;
 
 use crate::cluster::ids::PodId;
 use crate::engine::rng::StreamRng;
