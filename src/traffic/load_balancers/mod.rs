@@ -219,6 +219,30 @@ mod tests {
     }
 
     #[test]
+    fn same_seed_same_picks() {
+        let active = [3u32, 0, 2, 0, 1, 4, 0, 2, 1, 0];
+        for spec in ALL {
+            let run = || {
+                let mut lb = spec.build();
+                lb.set_endpoints(&endpoints(10));
+                let mut r = rng("same");
+                (0..200)
+                    .map(|key| {
+                        lb.pick(
+                            &Pick {
+                                key,
+                                active: &active,
+                            },
+                            &mut r,
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(run(), run(), "{}", spec.name());
+        }
+    }
+
+    #[test]
     fn every_policy_survives_shrinking_and_empty_lists() {
         let mut r = rng("all");
         let active = [1u32, 0, 2, 0, 3, 1, 0, 2];
