@@ -17,21 +17,16 @@
 use super::{Endpoint, LoadBalancer, Pick};
 use crate::engine::rng::StreamRng;
 
-/// The first minimum of `active`, with its value. Stops at the first 0, which nothing
-/// can beat. `active` must not be empty.
-pub(super) fn first_least(active: &[u32]) -> (usize, u32) {
-    let mut best = 0;
-    let mut least = u32::MAX;
-    for (i, &load) in active.iter().enumerate() {
-        if load < least {
-            best = i;
-            least = load;
-            if load == 0 {
-                break;
-            }
-        }
-    }
-    (best, least)
+/// The smallest of `active`: a branch-free fold the compiler vectorises, so a scan of
+/// 1,000 endpoints costs tens of nanoseconds rather than a mispredicted branch per endpoint.
+pub(super) fn least(active: &[u32]) -> u32 {
+    active.iter().fold(u32::MAX, |m, &a| m.min(a))
+}
+
+/// The index of the first minimum of `active` (0 if it is empty).
+pub(super) fn first_least(active: &[u32]) -> usize {
+    let least = least(active);
+    active.iter().position(|&a| a == least).unwrap_or(0)
 }
 
 /// IPVS `lc`, `sed` and `nq` under kube-proxy's weight 1.
@@ -42,7 +37,7 @@ impl LoadBalancer for IpvsLeast {
     fn set_endpoints(&mut self, _: &[Endpoint]) {}
 
     fn pick(&mut self, request: &Pick, _: &mut StreamRng) -> usize {
-        first_least(request.active).0
+        first_least(request.active)
     }
 }
 

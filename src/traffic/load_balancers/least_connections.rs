@@ -2,7 +2,7 @@
 //! minimum scanning from a start position that moves on by one every pick, which spreads
 //! them without drawing random numbers.
 
-use super::first_least::first_least;
+use super::first_least::least;
 use super::{Endpoint, LoadBalancer, Pick};
 use crate::engine::rng::StreamRng;
 
@@ -24,16 +24,12 @@ impl LoadBalancer for LeastConnections {
     fn pick(&mut self, request: &Pick, _: &mut StreamRng) -> usize {
         let s = self.start;
         self.start = if s + 1 >= self.len { 0 } else { s + 1 };
-        let (tail, tail_load) = first_least(&request.active[s..]);
-        if tail_load == 0 || s == 0 {
-            return s + tail;
-        }
-        // Wrapping around: the head wins only when strictly smaller.
-        let (head, head_load) = first_least(&request.active[..s]);
-        if head_load < tail_load {
-            head
-        } else {
-            s + tail
+        let active = request.active;
+        let least = least(active);
+        // The first minimum at or after the start, else the first before it.
+        match active[s..].iter().position(|&a| a == least) {
+            Some(i) => s + i,
+            None => active[..s].iter().position(|&a| a == least).unwrap_or(0),
         }
     }
 }

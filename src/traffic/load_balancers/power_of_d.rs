@@ -44,7 +44,7 @@ impl LoadBalancer for PowerOfD {
     fn pick(&mut self, request: &Pick, rng: &mut StreamRng) -> usize {
         let n = self.order.len();
         if self.d >= n {
-            return first_least(request.active).0;
+            return first_least(request.active);
         }
         let mut best = 0;
         let mut least = u32::MAX;
