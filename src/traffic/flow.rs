@@ -648,7 +648,21 @@ services:
     fn request_k_has_the_same_demand_key_and_calls_under_every_load_balancer() {
         let base = draws(&scenario("round-robin", 5));
         assert!(base.len() > 5_000, "{} requests", base.len());
-        for lb in ["random", "round-robin"] {
+        for lb in [
+            "random",
+            "round-robin",
+            "weighted-round-robin",
+            "least-connections",
+            "power-of-two",
+            "power-of-3",
+            "ring-hash",
+            "maglev",
+            "iptables",
+            "ipvs-rr",
+            "ipvs-lc",
+            "ipvs-sed",
+            "ipvs-nq",
+        ] {
             assert_eq!(draws(&scenario(lb, 5)), base, "{lb}");
         }
         // The draws do depend on the seed.
