@@ -108,7 +108,7 @@ const LBS: [&str; 13] = [
 
 fn traffic() -> impl Strategy<Value = Traffic> {
     (
-        1u32..200,
+        1u32..40,
         0..LBS.len(),
         1u32..4,
         prop::option::of(0u32..5),

@@ -191,7 +191,7 @@ impl<'s> Simulation<'s> {
         let mut traffic_summary = Vec::new();
         if let Some(t) = &mut self.traffic {
             t.finish(end).map_err(Error::output)?;
-            t.check_conservation(&self.cluster)
+            t.check_conservation(&self.cluster, true)
                 .map_err(Error::Invariant)?;
             traffic_summary = t.summary();
         }
@@ -256,7 +256,7 @@ impl<'s> Simulation<'s> {
             if let Some(tr) = &self.traffic {
                 tr.check_limit(self.now)?;
                 if self.check_every_event {
-                    tr.check_conservation(&self.cluster).map_err(|m| {
+                    tr.check_conservation(&self.cluster, false).map_err(|m| {
                         Error::Invariant(format!("at t={} ns after {event:?}: {m}", self.now))
                     })?;
                 }
@@ -279,7 +279,7 @@ impl<'s> Simulation<'s> {
                 Error::Invariant(format!("at t={} ns after {event:?}: {m}", self.now))
             })?;
             if let Some(tr) = &self.traffic {
-                tr.check_conservation(&self.cluster).map_err(|m| {
+                tr.check_conservation(&self.cluster, false).map_err(|m| {
                     Error::Invariant(format!("at t={} ns after {event:?}: {m}", self.now))
                 })?;
             }

@@ -174,8 +174,13 @@ impl Traffic<'_> {
 
     /// Checks request conservation per Service over the whole run: every attempt that
     /// arrived was completed, rejected, failed, or is still in flight; and that only
-    /// pods whose containers run hold requests.
-    pub fn check_conservation(&self, cluster: &crate::cluster::ClusterState) -> Result<(), String> {
+    /// pods whose containers run hold requests. `recount`: also recount the requests
+    /// held against those counted in flight (slow: it walks every request slot).
+    pub fn check_conservation(
+        &self,
+        cluster: &crate::cluster::ClusterState,
+        recount: bool,
+    ) -> Result<(), String> {
         self.check_servers(cluster)?;
         let mut in_flight = 0u64;
         for (i, st) in self.stats.iter().enumerate() {
@@ -189,7 +194,11 @@ impl Traffic<'_> {
             }
             in_flight += st.in_flight;
         }
-        let held = self.held_unabandoned();
+        let held = if recount {
+            self.held_unabandoned()
+        } else {
+            in_flight
+        };
         if held != in_flight {
             return Err(format!(
                 "{in_flight} requests counted in flight but {held} held by pods and callers"
