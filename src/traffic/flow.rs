@@ -503,15 +503,19 @@ impl<'s> Traffic<'s> {
             } else {
                 1000
             };
-            let has_server = self.server_of.get(pod.index()).is_some_and(|&k| k != NONE);
-            if running && !has_server {
-                let serving = ctx.scenario.spec_of(p.workload, p.template).serving;
-                self.add_server(
-                    pod,
-                    PodServer::new(serving.workers, serving.queue_capacity, cpu_millis),
-                );
-            } else if !running && has_server {
+            let (workload, last_start) = (p.workload, p.last_start);
+            let server = self.server_of.get(pod.index()).copied().unwrap_or(NONE);
+            // Containers that stopped and started again within one event lost what they
+            // held all the same.
+            let restarted = server != NONE && self.servers[server as usize].started != last_start;
+            if server != NONE && (!running || restarted) {
                 self.stop_server(ctx, pod);
+            }
+            if running && (server == NONE || restarted) {
+                let serving = ctx.scenario.spec_of(workload, template as u32).serving;
+                let mut srv = PodServer::new(serving.workers, serving.queue_capacity, cpu_millis);
+                srv.started = last_start;
+                self.add_server(pod, srv);
             }
             let ep = Endpoint { pod, cpu_millis };
             for k in 0..self.services_of_template[template].len() {

@@ -23,6 +23,8 @@ pub struct PodServer {
     pub queue: VecDeque<u32>,
     /// Requests past the queue (working, or waiting for their calls).
     pub admitted: Vec<u32>,
+    /// When the containers it serves for started: a later start means they restarted.
+    pub started: Nanos,
     /// CPU used so far, in core-nanoseconds, up to `since`.
     cpu: f64,
     since: Nanos,
@@ -40,6 +42,7 @@ impl PodServer {
             computing: 0,
             queue: VecDeque::new(),
             admitted: Vec::new(),
+            started: 0,
             cpu: 0.0,
             since: 0,
         }
