@@ -562,7 +562,7 @@ fn requests_to_a_dead_pod_fail_until_the_node_is_marked_not_ready() {
     let dir = out(&d);
     for (t, v) in rows(&dir, "web", &["failed", "endpoints"]) {
         let (failed, endpoints) = (v[0], v[1]);
-        if t < 30.0 || t >= 87.0 {
+        if !(30.0..87.0).contains(&t) {
             assert_eq!(failed, 0.0, "failed at {t} s");
         } else if (31.0..=85.0).contains(&t) {
             assert_eq!(failed, 5.0, "failed at {t} s");
