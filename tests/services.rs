@@ -752,3 +752,41 @@ fn compare_ranks_round_robin_ahead_of_random() {
         );
     }
 }
+
+/// ClientIP affinity expires: 2 pods of 1 worker with no waiting room, one client
+/// (`keys: {uniform: 1}`) sending a 3 s request every 2 s (at 5 + 2n s, n = 1 … 28, up to
+/// 61 s). Stuck (the default 10800 s timeout), every request goes to one pod, which takes
+/// one in two: the 14 at even indices are taken, the 14 others rejected, and the last
+/// taken (59 s) is still working at the end: 13 completed. With `timeoutSeconds: 1` the
+/// key has been idle 2 s > 1 s at each request, so round robin picks afresh and
+/// alternates the pods, each getting a request every 4 s > 3 s: none rejected, the two
+/// arrived at 59 and 61 s still in flight.
+#[test]
+fn client_ip_affinity_expires_after_its_timeout() {
+    let make = |config: &str| {
+        scenario(
+            "61s",
+            "{interval: 1s}",
+            &deployment("web", "web", 2, "1", "{workers: 1, queueCapacity: 0}"),
+            &service(
+                "web",
+                "LoadBalancer",
+                "      demand: 3s
+      traffic: {constant: 1/2s, start: 5s, keys: {uniform: 1}}
+",
+            )
+            .replace(
+                "selector: {app: web}}",
+                &format!("selector: {{app: web}}, sessionAffinity: ClientIP{config}}}"),
+            ),
+            "",
+        )
+    };
+    let d = run(&make(""), &[]);
+    assert_eq!(conserved(&out(&d), "web"), (28, 13, 14, 0, 1));
+    let d = run(
+        &make(", sessionAffinityConfig: {clientIP: {timeoutSeconds: 1}}"),
+        &[],
+    );
+    assert_eq!(conserved(&out(&d), "web"), (28, 26, 0, 0, 2));
+}
