@@ -790,3 +790,54 @@ fn client_ip_affinity_expires_after_its_timeout() {
     );
     assert_eq!(conserved(&out(&d), "web"), (28, 26, 0, 0, 2));
 }
+
+/// A call that fails fails its caller, which does not count it as its own timeout. front
+/// (1 ms) calls back (100 ms) whose callers give up after 50 ms; front's requests arrive at
+/// 5 + n/10 s (n = 1 … 150) and call back 1 ms later, the last at 20.001 s, the very end.
+///
+/// Without retries, back's attempt at t + 1 ms times out at t + 51 ms, and front's request
+/// fails then: those with t ≤ 19.95 s, 149, fail at both (back's 149 as timeouts, front's
+/// as failed calls, not timeouts); the last is in flight at both.
+///
+/// With `retries: {attempts: 1}` at back (budget 100: never short), back retries at t + 51
+/// ms, which times out at t + 101 ms: front fails for t ≤ 19.9 s (149 again); back's
+/// arrivals are 149 × 2 + the last one's first attempt = 299, 149 of them retries, 298
+/// timed out, 1 in flight.
+#[test]
+fn a_failed_call_fails_its_caller_after_the_callee_retries() {
+    let make = |retries: &str| {
+        scenario(
+            "20001ms",
+            "{interval: 1s}",
+            &(deployment("front", "front", 1, "4", "{workers: 4}")
+                + &deployment("back", "back", 1, "4", "{workers: 4}")),
+            &(service(
+                "front",
+                "LoadBalancer",
+                "      demand: 1ms
+      calls: [{service: back}]
+      traffic: {constant: 10/s, start: 5s}
+",
+            ) + &service(
+                "back",
+                "ClusterIP",
+                &format!("      demand: 100ms\n      timeout: 50ms\n{retries}"),
+            )),
+            "",
+        )
+    };
+    let d = run(&make(""), &[]);
+    let dir = out(&d);
+    assert_eq!(conserved(&dir, "front"), (150, 0, 0, 149, 1));
+    assert_eq!(count(&dir, "requests_timed_out", "front"), 0);
+    assert_eq!(conserved(&dir, "back"), (150, 0, 0, 149, 1));
+    assert_eq!(count(&dir, "requests_timed_out", "back"), 149);
+
+    let d = run(&make("      retries: {attempts: 1, budget: 100}\n"), &[]);
+    let dir = out(&d);
+    assert_eq!(conserved(&dir, "front"), (150, 0, 0, 149, 1));
+    assert_eq!(count(&dir, "requests_timed_out", "front"), 0);
+    assert_eq!(conserved(&dir, "back"), (299, 0, 0, 298, 1));
+    assert_eq!(count(&dir, "requests_timed_out", "back"), 298);
+    assert_eq!(count(&dir, "requests_retried", "back"), 149);
+}
