@@ -536,6 +536,25 @@ fn a_scaled_down_pod_leaves_the_endpoints_after_the_delay() {
     assert_eq!(conserved(&dir, "web"), (600, 599, 0, 0, 1));
 }
 
+/// Pods `web-a` on node a-0 and `web-b` on b-0 behind round robin (with `simulation`
+/// lines added to the Service); constant 10/s of 10 ms from 5 s; a-0 fails at 30 s.
+fn node_a_fails(simulation: &str) -> String {
+    scenario(
+        "100s",
+        "{interval: 1s}",
+        &(pinned("web-a", "web", "1", "{workers: 1}", "a")
+            + &pinned("web-b", "web", "1", "{workers: 1}", "b")),
+        &service(
+            "web",
+            "LoadBalancer",
+            &format!(
+                "      demand: 10ms\n{simulation}      traffic: {{constant: 10/s, start: 5s}}\n"
+            ),
+        ),
+        "  - {at: 30s, type: node_failure, nodes: [a-0]}\n",
+    )
+}
+
 /// Two pods, one on node a-0 and one on b-0, round robin. a-0 fails at 30 s: its pod's
 /// containers stop, but the API keeps it Ready until the node lifecycle controller marks
 /// the node not ready at the first 5 s tick strictly after 30 + 50 s, 85 s; the load
@@ -544,21 +563,7 @@ fn a_scaled_down_pod_leaves_the_endpoints_after_the_delay() {
 /// from 31 to 85 fail, and from 87 on none does; the endpoints drop from 2 to 1 at 86.
 #[test]
 fn requests_to_a_dead_pod_fail_until_the_node_is_marked_not_ready() {
-    let y = scenario(
-        "100s",
-        "{interval: 1s}",
-        &(pinned("web-a", "web", "1", "{workers: 1}", "a")
-            + &pinned("web-b", "web", "1", "{workers: 1}", "b")),
-        &service(
-            "web",
-            "LoadBalancer",
-            "      demand: 10ms
-      traffic: {constant: 10/s, start: 5s}
-",
-        ),
-        "  - {at: 30s, type: node_failure, nodes: [a-0]}\n",
-    );
-    let d = run(&y, &[]);
+    let d = run(&node_a_fails(""), &[]);
     let dir = out(&d);
     for (t, v) in rows(&dir, "web", &["failed", "endpoints"]) {
         let (failed, endpoints) = (v[0], v[1]);
@@ -840,4 +845,31 @@ fn a_failed_call_fails_its_caller_after_the_callee_retries() {
     assert_eq!(conserved(&dir, "back"), (299, 0, 0, 298, 1));
     assert_eq!(count(&dir, "requests_timed_out", "back"), 298);
     assert_eq!(count(&dir, "requests_retried", "back"), 149);
+}
+
+/// One keep-alive connection over the pods of [`node_a_fails`]: it opens to the first
+/// endpoint round robin picks, web-a (the lower pod), and every request takes it. When
+/// a-0 fails at 30 s the connection stays on the dead pod until it leaves the load
+/// balancer's view at 86 s (see the test above): every request of rows 31 to 85 fails.
+/// Then the connection reopens to web-b, and from row 87 on every request completes.
+#[test]
+fn a_keep_alive_connection_stays_on_its_pod_until_the_pod_leaves() {
+    let d = run(&node_a_fails("      keepAlive: {connections: 1}\n"), &[]);
+    let dir = out(&d);
+    for (t, v) in rows(&dir, "web", &["arrivals", "completed", "failed"]) {
+        if t <= 29.0 || t >= 87.0 {
+            assert_eq!(v[2], 0.0, "failed at {t} s");
+        }
+        if (31.0..=85.0).contains(&t) {
+            assert_eq!((v[0], v[1], v[2]), (10.0, 0.0, 10.0), "row {t} s");
+        }
+        if t >= 87.0 {
+            assert_eq!((v[0], v[1]), (10.0, 10.0), "row {t} s");
+        }
+    }
+    let (a, c, rj, f, last) = conserved(&dir, "web");
+    assert_eq!((a, rj, last), (950, 0, 1));
+    // 10 per row from 31 to 85 s, plus 9 or 10 in row 86 and 0 or 1 in row 30.
+    assert!((559..=561).contains(&f), "{f} failed");
+    assert_eq!(c, a - f - last);
 }
