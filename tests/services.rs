@@ -873,3 +873,41 @@ fn a_keep_alive_connection_stays_on_its_pod_until_the_pod_leaves() {
     assert!((559..=561).contains(&f), "{f} failed");
     assert_eq!(c, a - f - last);
 }
+
+/// A pod whose containers stop fails every request it held, and once its endpoint is gone
+/// the Service rejects (no endpoint). One pod of 1 worker on node a-0, 1 s requests every
+/// 100 ms from 5 s: the queue grows; request k (from 0) starts at 5.1 + k s and is done at
+/// 6.1 + k, so by 30 s 24 are done (the last at 29.1 s) and 226 of the 250 arrived are
+/// held. a-0 fails at 30 s: those 226 fail in row 30. Then each arrival goes to the dead
+/// pod and fails at once (10 per row, 31 to 85) until the endpoint leaves at 86 s (see
+/// the node-failure test above); from then on there is no endpoint, and every arrival is
+/// rejected: 86.0 (after the change of 86 s, in the same row) to 100 s, 141.
+#[test]
+fn a_stopped_pod_fails_what_it_held_and_then_the_service_rejects() {
+    let y = scenario(
+        "100s",
+        "{interval: 1s}",
+        &pinned("web", "web", "1", "{workers: 1}", "a"),
+        &service(
+            "web",
+            "LoadBalancer",
+            "      demand: 1s
+      traffic: {constant: 10/s, start: 5s}
+",
+        ),
+        "  - {at: 30s, type: node_failure, nodes: [a-0]}\n",
+    );
+    let d = run(&y, &[]);
+    let dir = out(&d);
+    for (t, v) in rows(&dir, "web", &["failed", "rejected"]) {
+        let expected = match t {
+            t if t < 30.0 => (0.0, 0.0),
+            30.0 => (226.0, 0.0),
+            t if t <= 85.0 => (10.0, 0.0),
+            86.0 => (9.0, 1.0),
+            _ => (0.0, 10.0),
+        };
+        assert_eq!((v[0], v[1]), expected, "row {t} s");
+    }
+    assert_eq!(conserved(&dir, "web"), (950, 24, 141, 785, 0));
+}
