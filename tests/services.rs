@@ -796,6 +796,28 @@ fn client_ip_affinity_expires_after_its_timeout() {
     assert_eq!(conserved(&out(&d), "web"), (28, 26, 0, 0, 2));
 }
 
+/// A budget of 0: the bucket's first 10 tokens are all the retries there will ever be
+/// (whole tokens, so this is exact): the first 5 requests take 2 retries each, then none.
+/// Arrivals 150 + 10; all but the last (at 20 s) timed out.
+#[test]
+fn a_zero_retry_budget_leaves_only_the_full_bucket() {
+    let d = run(
+        &timeouts_scenario("      retries: {attempts: 2, budget: 0}\n"),
+        &[],
+    );
+    let dir = out(&d);
+    assert_eq!(conserved(&dir, "web"), (160, 0, 0, 159, 1));
+    assert_eq!(count(&dir, "requests_retried", "web"), 10);
+    assert_eq!(count(&dir, "requests_timed_out", "web"), 159);
+    // The retries are the first 5 requests' (5.1 … 5.5 s): all in row 6 (5 < t ≤ 6 s).
+    let retries: Vec<(f64, f64)> = rows(&dir, "web", &["retries"])
+        .into_iter()
+        .filter(|(_, v)| v[0] > 0.0)
+        .map(|(t, v)| (t, v[0]))
+        .collect();
+    assert_eq!(retries, [(6.0, 10.0)]);
+}
+
 /// A call that fails fails its caller, which does not count it as its own timeout. front
 /// (1 ms) calls back (100 ms) whose callers give up after 50 ms; front's requests arrive at
 /// 5 + n/10 s (n = 1 … 150) and call back 1 ms later, the last at 20.001 s, the very end.
