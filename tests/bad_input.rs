@@ -1489,3 +1489,359 @@ fn event_names_a_node_before_its_pool_joins() {
         ],
     );
 }
+
+// ---- Services ----
+
+/// [`BASE`] with the Deployment's pods labelled `app: web`, `serving` (a flow map, or
+/// empty) as their `simulation.serving`, and `services` (list entries) as its Services.
+fn with_services_serving(serving: &str, services: &str) -> String {
+    let mut text = scenario_with(
+        "        template:\n          spec:\n            containers:\n              - name: app\n",
+        "        template:\n          metadata: {labels: {app: web}}\n          spec:\n            containers:\n              - name: app\n",
+    );
+    if !serving.is_empty() {
+        text = text.replacen(
+            "                  requests: {cpu: 500m, memory: 512Mi}\n",
+            &format!(
+                "                  requests: {{cpu: 500m, memory: 512Mi}}\n      simulation: {{serving: {serving}}}\n"
+            ),
+            1,
+        );
+    }
+    format!("{text}services:\n{services}")
+}
+
+/// [`with_services_serving`] with no `serving`.
+fn with_services(services: &str) -> String {
+    with_services_serving("", services)
+}
+
+/// One Service `web` over the Deployment's pods, `spec` and `simulation` as given (flow
+/// map entries, without braces).
+fn web_service(spec: &str, simulation: &str) -> String {
+    format!(
+        "  - metadata: {{name: web}}\n    spec: {{type: LoadBalancer, selector: {{app: web}}{spec}}}\n    simulation: {{demand: 10ms, traffic: {{poisson: 10/s}}{simulation}}}\n"
+    )
+}
+
+/// A ClusterIP Service `name` with demand 10 ms and `simulation` entries.
+fn backend(name: &str, simulation: &str) -> String {
+    format!(
+        "  - metadata: {{name: {name}}}\n    spec: {{selector: {{app: web}}}}\n    simulation: {{demand: 10ms{simulation}}}\n"
+    )
+}
+
+#[test]
+fn services_base_is_valid() {
+    let scratch = Scratch::new();
+    let file = scratch.write(with_services(
+        &(web_service("", ", calls: [{service: db}]") + &backend("db", "")),
+    ));
+    let outcome = scratch.validate(&file);
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
+    assert!(outcome.stderr.is_empty(), "stderr:\n{}", outcome.stderr);
+}
+
+#[test]
+fn unknown_load_balancer_lists_the_policies() {
+    let m = refused(with_services(&web_service("", ", loadBalancer: fastest")));
+    assert_field(&m, "services[0].simulation.loadBalancer");
+    assert_says(
+        &m,
+        &["unknown load balancer `fastest`", "round-robin", "random"],
+    );
+}
+
+#[test]
+fn cluster_ip_service_with_external_traffic() {
+    let m = refused(with_services(
+        &web_service("", "").replace("type: LoadBalancer", "type: ClusterIP"),
+    ));
+    assert_field(&m, "services[0].simulation.traffic");
+    assert_says(&m, &["LoadBalancer", "NodePort", "spec.type"]);
+}
+
+#[test]
+fn service_without_a_selector_or_with_an_empty_one() {
+    for spec in ["{type: LoadBalancer}", "{type: LoadBalancer, selector: {}}"] {
+        let m = refused(with_services(
+            &web_service("", "").replace("{type: LoadBalancer, selector: {app: web}}", spec),
+        ));
+        assert_field(&m, "services[0].spec.selector");
+        assert_says(&m, &["is required", "{app: web}"]);
+    }
+}
+
+#[test]
+fn service_without_demand() {
+    let m = refused(with_services(
+        &web_service("", "").replace("demand: 10ms, ", ""),
+    ));
+    assert_field(&m, "services[0].simulation.demand");
+    assert_says(&m, &["is required", "exponential"]);
+}
+
+#[test]
+fn call_to_an_unknown_service_suggests_the_real_one() {
+    let m = refused(with_services(
+        &(web_service("", ", calls: [{service: bakend}]") + &backend("backend", "")),
+    ));
+    assert_field(&m, "services[0].simulation.calls[0].service");
+    assert_says(
+        &m,
+        &[
+            "no Service `bakend` in namespace `default`",
+            "did you mean `backend`",
+        ],
+    );
+}
+
+#[test]
+fn calls_that_form_a_cycle_are_named() {
+    let m = refused(with_services(
+        &(web_service("", ", calls: [{service: a}]")
+            + &backend("a", ", calls: [{service: b}]")
+            + &backend("b", ", calls: [{service: a}]")),
+    ));
+    assert_field(&m, "services");
+    assert_says(&m, &["cycle", "a → b → a"]);
+}
+
+#[test]
+fn call_fan_out_zero() {
+    let m = refused(with_services(
+        &(web_service("", ", calls: [{service: db, fanOut: 0}]") + &backend("db", "")),
+    ));
+    assert_field(&m, "services[0].simulation.calls[0].fanOut");
+    assert_says(&m, &["must be from 1 to 1000"]);
+}
+
+#[test]
+fn call_probability_zero_or_above_one() {
+    for p in ["0", "1.5"] {
+        let m = refused(with_services(
+            &(web_service("", &format!(", calls: [{{service: db, probability: {p}}}]"))
+                + &backend("db", "")),
+        ));
+        assert_field(&m, "services[0].simulation.calls[0].probability");
+        assert_says(&m, &["must be more than 0 and at most 1"]);
+    }
+}
+
+#[test]
+fn serving_with_zero_workers() {
+    let m = refused(with_services_serving("{workers: 0}", &web_service("", "")));
+    assert_field(&m, "workloads.deployments[0].simulation.serving.workers");
+    assert_says(&m, &["must be from 1 to 100000"]);
+}
+
+#[test]
+fn serving_queue_capacity_above_u32() {
+    let m = refused(with_services_serving(
+        "{queueCapacity: 4294967296}",
+        &web_service("", ""),
+    ));
+    assert_field(
+        &m,
+        "workloads.deployments[0].simulation.serving.queueCapacity",
+    );
+    assert_says(&m, &["at most 4294967295", "left out for no limit"]);
+}
+
+#[test]
+fn retries_attempts_zero_or_above_100() {
+    for n in ["0", "101"] {
+        let m = refused(with_services(&web_service(
+            "",
+            &format!(", retries: {{attempts: {n}}}"),
+        )));
+        assert_field(&m, "services[0].simulation.retries.attempts");
+        assert_says(&m, &["must be from 1 to 100"]);
+    }
+}
+
+#[test]
+fn retry_budget_below_zero() {
+    let m = refused(with_services(&web_service(
+        "",
+        ", retries: {attempts: 2, budget: -1}",
+    )));
+    assert_field(&m, "services[0].simulation.retries.budget");
+    assert_says(&m, &["must be from 0 to 100", "0.2"]);
+}
+
+#[test]
+fn session_affinity_config_without_client_ip() {
+    let m = refused(with_services(&web_service(
+        ", sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}",
+        "",
+    )));
+    assert_field(&m, "services[0].spec.sessionAffinityConfig");
+    assert_says(&m, &["sessionAffinity: ClientIP"]);
+}
+
+#[test]
+fn session_affinity_timeout_out_of_range() {
+    for t in ["0", "86401"] {
+        let m = refused(with_services(&web_service(
+            &format!(
+                ", sessionAffinity: ClientIP, sessionAffinityConfig: {{clientIP: {{timeoutSeconds: {t}}}}}"
+            ),
+            "",
+        )));
+        assert_field(
+            &m,
+            "services[0].spec.sessionAffinityConfig.clientIP.timeoutSeconds",
+        );
+        assert_says(&m, &["must be from 1 to 86400"]);
+    }
+}
+
+#[test]
+fn request_timeout_of_zero() {
+    let m = refused(with_services(&web_service("", ", timeout: 0s")));
+    assert_field(&m, "services[0].simulation.timeout");
+    assert_says(&m, &["must be more than 0s"]);
+}
+
+#[test]
+fn traffic_without_a_duration() {
+    // Without the Job stream, which needs a duration too, the traffic is the only thing
+    // that recurs without end.
+    let text = with_services(&web_service("", ""))
+        .replacen("duration: 10m\n", "", 1)
+        .replacen("        arrivals: {poisson: 1/min}\n", "", 1);
+    let m = refused(&text);
+    assert_field(&m, "duration");
+    assert_says(
+        &m,
+        &[
+            "services[0].simulation.traffic",
+            "set the scenario's `duration`",
+        ],
+    );
+}
+
+#[test]
+fn unknown_service_fields_suggest_the_real_ones() {
+    let text = with_services(&web_service("", ", loadBalancr: random"));
+    let m = refused(&text);
+    assert_at(&m, position_of(&text, "loadBalancr"));
+    assert_says(
+        &m,
+        &[
+            "services[0].simulation: unknown field `loadBalancr`",
+            "did you mean `loadBalancer`?",
+        ],
+    );
+    let text = with_services(&web_service(", selectr: {app: web}", ""));
+    let m = refused(&text);
+    assert_at(&m, position_of(&text, "selectr"));
+    assert_says(
+        &m,
+        &[
+            "services[0].spec: unknown field `selectr`",
+            "did you mean `selector`?",
+        ],
+    );
+}
+
+#[test]
+fn two_services_of_one_name_in_a_namespace() {
+    let m = refused(with_services(&(web_service("", "") + &backend("web", ""))));
+    assert_field(&m, "services[1].metadata.name");
+    assert_says(
+        &m,
+        &["`web` is used by another Service of namespace `default`"],
+    );
+}
+
+#[test]
+fn call_to_a_service_of_another_namespace() {
+    let m = refused(with_services(
+        &(web_service("", ", calls: [{service: db}]")
+            + &backend("db", "").replace("{name: db}", "{name: db, namespace: other}")),
+    ));
+    assert_field(&m, "services[0].simulation.calls[0].service");
+    assert_says(
+        &m,
+        &[
+            "no Service `db` in namespace `default`",
+            "Services there: web",
+        ],
+    );
+}
+
+#[test]
+fn lb_override_that_names_no_policy() {
+    let scratch = Scratch::new();
+    let file = scratch.write(with_services(&web_service("", "")));
+    let out = scratch.out_dir();
+    let outcome = scratch.kubesim(&[
+        OsStr::new("run"),
+        file.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--lb".as_ref(),
+        "nosuch".as_ref(),
+    ]);
+    let m = assert_refused(&outcome, Some("--lb"));
+    assert_says(
+        &m,
+        &["unknown load balancer `nosuch`", "round-robin", "random"],
+    );
+    assert!(
+        !out.exists(),
+        "a refused run must not create the output folder"
+    );
+}
+
+#[test]
+fn lb_override_on_a_scenario_without_services() {
+    let scratch = Scratch::new();
+    let file = scratch.write(BASE);
+    let out = scratch.out_dir();
+    let outcome = scratch.kubesim(&[
+        OsStr::new("run"),
+        file.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--lb".as_ref(),
+        "random".as_ref(),
+    ]);
+    let m = assert_refused(&outcome, Some(FILE));
+    assert_field(&m, "services");
+    assert_says(&m, &["has no Services", "nothing to balance"]);
+    assert!(
+        !out.exists(),
+        "a refused run must not create the output folder"
+    );
+}
+
+#[test]
+#[ignore = "the message does not say where `db` is, nor that calls stay in the caller's namespace (src/scenario/services.rs, the unknown-callee error in `services`)"]
+fn call_to_a_service_of_another_namespace_says_how_to_fix_it() {
+    let m = refused(with_services(
+        &(web_service("", ", calls: [{service: db}]")
+            + &backend("db", "").replace("{name: db}", "{name: db, namespace: other}")),
+    ));
+    assert_says(&m, &["namespace `other`", "its own namespace"]);
+}
+
+#[test]
+#[ignore = "the message names neither `--lb` nor the fix (src/scenario/mod.rs, the `overrides.lb` check of `load_str_with`)"]
+fn lb_override_on_a_scenario_without_services_says_how_to_fix_it() {
+    let scratch = Scratch::new();
+    let file = scratch.write(BASE);
+    let out = scratch.out_dir();
+    let outcome = scratch.kubesim(&[
+        OsStr::new("run"),
+        file.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--lb".as_ref(),
+        "random".as_ref(),
+    ]);
+    let m = assert_refused(&outcome, Some(FILE));
+    assert_says(&m, &["--lb", "leave out"]);
+}
