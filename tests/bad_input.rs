@@ -1819,7 +1819,6 @@ fn lb_override_on_a_scenario_without_services() {
 }
 
 #[test]
-#[ignore = "the message does not say where `db` is, nor that calls stay in the caller's namespace (src/scenario/services.rs, the unknown-callee error in `services`)"]
 fn call_to_a_service_of_another_namespace_says_how_to_fix_it() {
     let m = refused(with_services(
         &(web_service("", ", calls: [{service: db}]")
@@ -1829,7 +1828,6 @@ fn call_to_a_service_of_another_namespace_says_how_to_fix_it() {
 }
 
 #[test]
-#[ignore = "the message names neither `--lb` nor the fix (src/scenario/mod.rs, the `overrides.lb` check of `load_str_with`)"]
 fn lb_override_on_a_scenario_without_services_says_how_to_fix_it() {
     let scratch = Scratch::new();
     let file = scratch.write(BASE);

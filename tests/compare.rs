@@ -288,7 +288,7 @@ fn bad_input_exits_2_and_writes_nothing() {
         ),
         (
             &["--vary", "lb=random"],
-            "the scenario has no Services, so load balancer `random` has nothing to balance",
+            "the scenario has no Services, so load balancer `random`",
         ),
         (&["--vary", "lb=fastest"], "unknown load balancer `fastest`"),
         (&["--vary", "scheduler"], "expected DIM=V1,V2"),

@@ -161,7 +161,9 @@ pub fn load_str_with(
                 file: file.to_string(),
                 path: "services".into(),
                 message: format!(
-                    "the scenario has no Services, so load balancer `{lb}` has nothing to balance"
+                    "the scenario has no Services, so load balancer `{lb}` (from --lb or \
+                     --vary lb=) has nothing to balance; leave out the option, or add a \
+                     `services:` section"
                 ),
             });
         }

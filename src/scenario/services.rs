@@ -246,8 +246,17 @@ pub(super) fn services(
                     .filter(|s| s.namespace == ns)
                     .map(|s| s.name.as_str())
                     .collect();
-                let hint = closest(&c.service, &known)
-                    .map(|n| format!("; did you mean `{n}`?"))
+                let elsewhere = out.iter().find(|s| s.name == c.service).map(|s| {
+                    format!(
+                        "; `{}` is in namespace `{}`, but a Service calls only Services of \
+                             its own namespace",
+                        s.name, s.namespace
+                    )
+                });
+                let hint = elsewhere
+                    .or_else(|| {
+                        closest(&c.service, &known).map(|n| format!("; did you mean `{n}`?"))
+                    })
                     .unwrap_or_default();
                 return cx.err(
                     path,
