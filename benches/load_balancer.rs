@@ -14,22 +14,6 @@ use std::hint::black_box;
 /// Picks per measured iteration, so the per-iteration overhead is negligible.
 const PICKS: u64 = 1_000;
 
-const POLICIES: [LbSpec; 13] = [
-    LbSpec::RoundRobin,
-    LbSpec::Random,
-    LbSpec::WeightedRoundRobin,
-    LbSpec::LeastConnections,
-    LbSpec::PowerOfD { d: 2 },
-    LbSpec::PowerOfD { d: 3 },
-    LbSpec::RingHash,
-    LbSpec::Maglev,
-    LbSpec::Iptables,
-    LbSpec::IpvsRr,
-    LbSpec::IpvsLc,
-    LbSpec::IpvsSed,
-    LbSpec::IpvsNq,
-];
-
 fn picks(c: &mut Criterion) {
     let mut group = c.benchmark_group("lb_pick");
     group.throughput(Throughput::Elements(PICKS));
@@ -44,7 +28,7 @@ fn picks(c: &mut Criterion) {
         let active: Vec<u32> = (0..n).map(|_| setup.random_range(1..=8)).collect();
         // Keys as a Service's uniform key space would draw them.
         let keys: Vec<u64> = (0..PICKS).map(|_| setup.random_range(0..100_000)).collect();
-        for spec in POLICIES {
+        for spec in LbSpec::EVERY {
             let mut lb = spec.build();
             lb.set_endpoints(&endpoints);
             let mut rng = StreamKey::new(1, "bench/lb").rng();

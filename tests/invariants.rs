@@ -14,6 +14,7 @@
 mod common;
 use common::*;
 use kubesim::scheduler::config::POLICY_NAMES as POLICIES;
+use kubesim::traffic::load_balancers::LbSpec;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -89,27 +90,10 @@ struct Traffic {
     keep_alive: bool,
 }
 
-/// Every load-balancing policy.
-const LBS: [&str; 13] = [
-    "round-robin",
-    "random",
-    "weighted-round-robin",
-    "least-connections",
-    "power-of-two",
-    "power-of-3",
-    "ring-hash",
-    "maglev",
-    "iptables",
-    "ipvs-rr",
-    "ipvs-lc",
-    "ipvs-sed",
-    "ipvs-nq",
-];
-
 fn traffic() -> impl Strategy<Value = Traffic> {
     (
         1u32..40,
-        0..LBS.len(),
+        0..LbSpec::EVERY.len(),
         1u32..4,
         prop::option::of(0u32..5),
         prop::option::of(5u32..500),
@@ -133,7 +117,7 @@ fn render_traffic(y: &mut String, deploys: usize, t: &Traffic) {
     if deploys == 0 {
         return;
     }
-    let lb = LBS[t.lb];
+    let lb = LbSpec::EVERY[t.lb].name();
     *y += "services:\n";
     for i in 0..deploys {
         *y += &format!(

@@ -40,7 +40,7 @@ const QUOTA_KEYS: [&str; 13] = [
 /// Checks an object's `apiVersion` and `kind` (when given), name and namespace, and that
 /// no other object of its kind in the namespace has its name (`names` holds those seen);
 /// returns the namespace.
-fn object_meta(
+pub(super) fn object_meta(
     cx: &Ctx,
     path: &str,
     (api_version, kind): (Option<&str>, Option<&str>),

@@ -7,7 +7,7 @@ use super::dist::DistSpec;
 use super::schema::ObjectMeta;
 use super::traffic::TrafficDoc;
 use super::units::SimDuration;
-use super::validate::{Ctx, R, check_kind, check_list, check_name, check_namespace, duration_dist};
+use super::validate::{Ctx, R, check_list, duration_dist};
 use crate::engine::time::{NANOS_PER_SEC, Nanos};
 use crate::scenario::limits::MAX_DURATION_NANOS;
 use crate::traffic::load_balancers::LbSpec;
@@ -216,16 +216,15 @@ pub(super) fn services(
     let mut out = Vec::with_capacity(docs.len());
     for (i, d) in docs.iter().enumerate() {
         let path = format!("services[{i}]");
-        let s = service(cx, &path, d, duration)?;
-        if !names.insert((s.namespace.clone(), s.name.clone())) {
-            return cx.err(
-                format!("{path}.metadata.name"),
-                format!(
-                    "`{}` is used by another Service of namespace `{}`",
-                    s.name, s.namespace
-                ),
-            );
-        }
+        let namespace = super::disruption::object_meta(
+            cx,
+            &path,
+            (d.api_version.as_deref(), d.kind.as_deref()),
+            &d.metadata,
+            ("v1", "Service"),
+            &mut names,
+        )?;
+        let s = service(cx, &path, d, namespace, duration)?;
         if !workloads.iter().any(|(ns, labels)| s.selects(ns, labels)) {
             cx.warnings.insert(format!(
                 "{path}.spec.selector selects no pod of any workload; the Service has no endpoints"
@@ -292,23 +291,13 @@ pub(super) fn services(
     Ok(out)
 }
 
-fn service(cx: &mut Ctx, path: &str, d: &ServiceDoc, duration: Option<Nanos>) -> R<ServiceSpec> {
-    check_kind(
-        cx,
-        path,
-        d.api_version.as_deref(),
-        d.kind.as_deref(),
-        "v1",
-        "Service",
-    )?;
-    check_name(cx, &format!("{path}.metadata.name"), &d.metadata.name)?;
-    let namespace = match &d.metadata.namespace {
-        Some(ns) => {
-            check_namespace(cx, &format!("{path}.metadata.namespace"), ns)?;
-            ns.clone()
-        }
-        None => "default".to_string(),
-    };
+fn service(
+    cx: &mut Ctx,
+    path: &str,
+    d: &ServiceDoc,
+    namespace: String,
+    duration: Option<Nanos>,
+) -> R<ServiceSpec> {
     let spec = &d.spec;
     for (field, given) in [
         ("ports", spec.ports.is_some()),

@@ -582,6 +582,7 @@ impl<'s> Traffic<'s> {
 mod tests {
     use crate::engine::time::Nanos;
     use crate::scenario::load_str;
+    use crate::traffic::load_balancers::LbSpec;
     use crate::{Scenario, Simulation};
 
     /// An entry Service calling a backend with probability 0.5 and fan-out 3, both
@@ -652,22 +653,8 @@ services:
     fn request_k_has_the_same_demand_key_and_calls_under_every_load_balancer() {
         let base = draws(&scenario("round-robin", 5));
         assert!(base.len() > 5_000, "{} requests", base.len());
-        for lb in [
-            "random",
-            "round-robin",
-            "weighted-round-robin",
-            "least-connections",
-            "power-of-two",
-            "power-of-3",
-            "ring-hash",
-            "maglev",
-            "iptables",
-            "ipvs-rr",
-            "ipvs-lc",
-            "ipvs-sed",
-            "ipvs-nq",
-        ] {
-            assert_eq!(draws(&scenario(lb, 5)), base, "{lb}");
+        for lb in LbSpec::EVERY.map(|s| s.name()) {
+            assert_eq!(draws(&scenario(&lb, 5)), base, "{lb}");
         }
         // The draws do depend on the seed.
         assert_ne!(draws(&scenario("round-robin", 6)), base);

@@ -3,27 +3,23 @@
 //! them without drawing random numbers.
 
 use super::first_least::least;
+use super::round_robin::Cursor;
 use super::{Endpoint, LoadBalancer, Pick};
 use crate::engine::rng::StreamRng;
 
 /// Fewest active requests, ties rotated.
 #[derive(Debug, Default)]
 pub struct LeastConnections {
-    len: usize,
-    start: usize,
+    start: Cursor,
 }
 
 impl LoadBalancer for LeastConnections {
     fn set_endpoints(&mut self, endpoints: &[Endpoint]) {
-        self.len = endpoints.len();
-        if self.start >= self.len {
-            self.start = 0;
-        }
+        self.start.resize(endpoints.len());
     }
 
     fn pick(&mut self, request: &Pick, _: &mut StreamRng) -> usize {
-        let s = self.start;
-        self.start = if s + 1 >= self.len { 0 } else { s + 1 };
+        let s = self.start.advance();
         let active = request.active;
         let least = least(active);
         // The first minimum at or after the start, else the first before it.

@@ -79,6 +79,24 @@ pub enum LbSpec {
 }
 
 impl LbSpec {
+    /// Every policy once (power-of-d with d = 2 and 3), for comparisons, benchmarks
+    /// and tests.
+    pub const EVERY: [LbSpec; 13] = [
+        LbSpec::RoundRobin,
+        LbSpec::Random,
+        LbSpec::WeightedRoundRobin,
+        LbSpec::LeastConnections,
+        LbSpec::PowerOfD { d: 2 },
+        LbSpec::PowerOfD { d: 3 },
+        LbSpec::RingHash,
+        LbSpec::Maglev,
+        LbSpec::Iptables,
+        LbSpec::IpvsRr,
+        LbSpec::IpvsLc,
+        LbSpec::IpvsSed,
+        LbSpec::IpvsNq,
+    ];
+
     /// Every policy name [`LbSpec::parse`] accepts, for messages and `--help`.
     pub const NAMES: &'static str = "round-robin, random, weighted-round-robin, \
         least-connections, power-of-two, power-of-<d> (d from 2, e.g. power-of-3), ring-hash, \
@@ -171,26 +189,16 @@ mod tests {
     use super::*;
     use test_support::{endpoints, rng};
 
-    const ALL: [LbSpec; 14] = [
-        LbSpec::RoundRobin,
-        LbSpec::Random,
-        LbSpec::WeightedRoundRobin,
-        LbSpec::LeastConnections,
-        LbSpec::PowerOfD { d: 2 },
-        LbSpec::PowerOfD { d: 3 },
-        LbSpec::PowerOfD { d: 10 },
-        LbSpec::RingHash,
-        LbSpec::Maglev,
-        LbSpec::Iptables,
-        LbSpec::IpvsRr,
-        LbSpec::IpvsLc,
-        LbSpec::IpvsSed,
-        LbSpec::IpvsNq,
-    ];
+    /// Every policy, and a third choice count.
+    fn all() -> impl Iterator<Item = LbSpec> {
+        LbSpec::EVERY
+            .into_iter()
+            .chain([LbSpec::PowerOfD { d: 10 }])
+    }
 
     #[test]
     fn names_read_back() {
-        for spec in ALL {
+        for spec in all() {
             assert_eq!(LbSpec::parse(&spec.name()), Ok(spec));
             // Every name is listed for users (power-of-<d> by its pattern).
             if !matches!(spec, LbSpec::PowerOfD { d } if d != 2) {
@@ -221,7 +229,7 @@ mod tests {
     #[test]
     fn same_seed_same_picks() {
         let active = [3u32, 0, 2, 0, 1, 4, 0, 2, 1, 0];
-        for spec in ALL {
+        for spec in all() {
             let run = || {
                 let mut lb = spec.build();
                 lb.set_endpoints(&endpoints(10));
@@ -246,7 +254,7 @@ mod tests {
     fn every_policy_survives_shrinking_and_empty_lists() {
         let mut r = rng("all");
         let active = [1u32, 0, 2, 0, 3, 1, 0, 2];
-        for spec in ALL {
+        for spec in all() {
             let mut lb = spec.build();
             for n in [8u32, 3, 0, 5, 1, 0, 2] {
                 lb.set_endpoints(&endpoints(n));

@@ -3,25 +3,44 @@
 use super::{Endpoint, LoadBalancer, Pick};
 use crate::engine::rng::StreamRng;
 
-/// Round robin over the endpoint list; a new list keeps the position.
+/// A position that walks the endpoint list in order and wraps; a new list keeps it
+/// while it fits.
 #[derive(Debug, Default)]
-pub struct RoundRobin {
+pub(super) struct Cursor {
     len: usize,
     next: usize,
 }
 
-impl LoadBalancer for RoundRobin {
-    fn set_endpoints(&mut self, endpoints: &[Endpoint]) {
-        self.len = endpoints.len();
-        if self.next >= self.len {
+impl Cursor {
+    /// The list now has `len` endpoints.
+    pub(super) fn resize(&mut self, len: usize) {
+        self.len = len;
+        if self.next >= len {
             self.next = 0;
         }
     }
 
-    fn pick(&mut self, _: &Pick, _: &mut StreamRng) -> usize {
+    /// The current position; moves on by one.
+    pub(super) fn advance(&mut self) -> usize {
         let i = self.next;
         self.next = if i + 1 >= self.len { 0 } else { i + 1 };
         i
+    }
+}
+
+/// Round robin over the endpoint list; a new list keeps the position.
+#[derive(Debug, Default)]
+pub struct RoundRobin {
+    cursor: Cursor,
+}
+
+impl LoadBalancer for RoundRobin {
+    fn set_endpoints(&mut self, endpoints: &[Endpoint]) {
+        self.cursor.resize(endpoints.len());
+    }
+
+    fn pick(&mut self, _: &Pick, _: &mut StreamRng) -> usize {
+        self.cursor.advance()
     }
 }
 
