@@ -1,0 +1,640 @@
+//! The traffic model checked against queueing theory: closed forms for M/M/1, M/M/c
+//! (Erlang C), random and round-robin dispatch (M/M/1 and E_n/M/1 per pod), Little's
+//! law, and the worker-speed rule. Every expected value is computed here from its
+//! formula, never taken from a run.
+//!
+//! Statistical checks use batch means: each `services.csv` interval after the warm-up is
+//! one batch (its completions and mean latency); the standard error of the run's mean
+//! comes from the spread of the batches. A check passes when the run lies within
+//! [`Z`] standard errors of the formula, and it demands a standard error below
+//! [`MAX_REL_SE`] of the value so that passing means something. Each statistical test
+//! has a negative control: the same check against a deliberately wrong parameter (a
+//! 10 % slower or faster server, or another dispatch policy's formula) must fail.
+//! Seeds are fixed, so the checks never flake.
+
+mod common;
+use common::*;
+
+/// Standard errors a measured value may lie from the formula.
+const Z: f64 = 4.0;
+/// Largest standard error, relative to the value, that still makes a check tight.
+const MAX_REL_SE: f64 = 0.015;
+/// Relative error of a latency percentile from the histograms (3 significant digits).
+const HISTOGRAM_ERROR: f64 = 1e-3;
+
+/// One Service `web` of type LoadBalancer in front of `pods` identical pods.
+struct Setup<'a> {
+    /// Pods of the Deployment (one node each, so they never share anything).
+    pods: u32,
+    /// `simulation.serving.workers` of each pod.
+    workers: u32,
+    /// The container's `resources:`.
+    resources: &'a str,
+    /// `simulation.loadBalancer`.
+    lb: &'a str,
+    /// The arrival process (`poisson: 80/s` or `constant: 10/s`).
+    arrivals: &'a str,
+    /// `simulation.demand`.
+    demand: &'a str,
+    /// Simulated seconds in all.
+    duration_s: u64,
+    /// Seconds excluded from the figures (`metrics.warmup`).
+    warmup_s: u64,
+    /// `metrics.interval`: one batch per interval.
+    interval_s: u64,
+    /// The scenario's seed.
+    seed: u64,
+}
+
+impl Setup<'_> {
+    fn yaml(&self) -> String {
+        format!(
+            r#"apiVersion: kubesim/v1
+kind: Scenario
+metadata: {{name: traffic-oracle}}
+seed: {seed}
+duration: {duration}s
+metrics:
+  # One services.csv row per batch; the warm-up is a whole number of batches, so
+  # every batch after it is measured whole.
+  interval: {interval}s
+  warmup: {warmup}s
+cluster:
+  nodePools:
+    # A node per pod with room to spare: nothing but the Service's traffic matters.
+    - {{name: n, count: {pods}, capacity: {{cpu: 64, memory: 64Gi, pods: 110}}}}
+workloads:
+  deployments:
+    - metadata: {{name: web}}
+      spec:
+        replicas: {pods}
+        template:
+          metadata: {{labels: {{app: web}}}}
+          spec:
+            containers: [{{name: app, resources: {resources}}}]
+      simulation:
+        serving: {{workers: {workers}}}
+services:
+  - metadata: {{name: web}}
+    spec:
+      type: LoadBalancer
+      selector: {{app: web}}
+    simulation:
+      loadBalancer: {lb}
+      demand: {demand}
+      # Pods start 1 s after binding and reach the load balancer 1 s later (the
+      # defaults): traffic starts at 5 s, when every pod is an endpoint.
+      traffic: {{{arrivals}, start: 5s}}
+"#,
+            seed = self.seed,
+            duration = self.duration_s,
+            interval = self.interval_s,
+            warmup = self.warmup_s,
+            pods = self.pods,
+            resources = self.resources,
+            workers = self.workers,
+            lb = self.lb,
+            demand = self.demand,
+            arrivals = self.arrivals,
+        )
+    }
+
+    /// Runs the scenario and reads its figures.
+    fn run(&self) -> Measured {
+        let s = scenario(&self.yaml());
+        let dir = tempfile::tempdir().expect("temp dir");
+        let result = kubesim::run(&s, Some(dir.path()), None).unwrap_or_else(|e| panic!("{e}"));
+        let rows = read_csv(&dir.path().join("services.csv"));
+        let col = |name: &str| {
+            rows[0]
+                .iter()
+                .position(|h| h == name)
+                .unwrap_or_else(|| panic!("services.csv has no column {name}"))
+        };
+        let (time, completed, in_flight) = (col("time_s"), col("completed"), col("in_flight"));
+        let (mean, p50, p90, p99) = (
+            col("latency_mean_s"),
+            col("latency_p50_s"),
+            col("latency_p90_s"),
+            col("latency_p99_s"),
+        );
+        let num = |s: &str| -> f64 { s.parse().unwrap_or_else(|_| panic!("number: {s:?}")) };
+        let warmup = self.warmup_s as f64;
+        let mut batches = Vec::new();
+        let mut in_flight_at_warmup = 0.0;
+        for r in &rows[1..] {
+            let t = num(&r[time]);
+            if t == warmup {
+                in_flight_at_warmup = num(&r[in_flight]);
+            }
+            if t <= warmup || num(&r[completed]) == 0.0 {
+                continue;
+            }
+            batches.push(Batch {
+                completed: num(&r[completed]),
+                mean: num(&r[mean]),
+                quantiles: [num(&r[p50]), num(&r[p90]), num(&r[p99])],
+            });
+        }
+        Measured {
+            result,
+            batches,
+            in_flight_at_warmup,
+            warmup_s: warmup,
+        }
+    }
+}
+
+/// One `services.csv` interval after the warm-up.
+struct Batch {
+    completed: f64,
+    mean: f64,
+    /// p50, p90, p99.
+    quantiles: [f64; 3],
+}
+
+/// What a run measured.
+struct Measured {
+    result: kubesim::RunResult,
+    batches: Vec<Batch>,
+    /// Requests in flight when the warm-up ended.
+    in_flight_at_warmup: f64,
+    /// `metrics.warmup`, seconds.
+    warmup_s: f64,
+}
+
+/// A measured value with its standard error.
+#[derive(Clone, Copy, Debug)]
+struct Estimate {
+    value: f64,
+    se: f64,
+}
+
+impl Measured {
+    /// A `summary.csv` figure of Service `web`.
+    fn get(&self, metric: &str) -> f64 {
+        let key = format!("{metric}[web]");
+        let v = self
+            .result
+            .get(&key)
+            .unwrap_or_else(|| panic!("no summary figure {key}"));
+        v.parse().unwrap_or_else(|_| panic!("{key} = {v:?}"))
+    }
+
+    /// The mean latency of the measured span: the completion-weighted mean of the
+    /// batch means (a ratio estimator), with its standard error
+    /// SE² = k/(k−1) · Σ c_i²(m_i − m)² / (Σ c_i)². It must agree with the summary's
+    /// figure, which is computed from the same requests one by one.
+    fn mean_latency(&self) -> Estimate {
+        let k = self.batches.len() as f64;
+        assert!(k >= 30.0, "only {k} batches: too few for a standard error");
+        let total: f64 = self.batches.iter().map(|b| b.completed).sum();
+        let value = self
+            .batches
+            .iter()
+            .map(|b| b.completed * b.mean)
+            .sum::<f64>()
+            / total;
+        let ss: f64 = self
+            .batches
+            .iter()
+            .map(|b| (b.completed * (b.mean - value)).powi(2))
+            .sum();
+        let se = (k / (k - 1.0) * ss).sqrt() / total;
+        let summary = self.get("latency_mean_s");
+        // The batch means are written with 6 decimals: the two agree to rounding.
+        assert!(
+            (summary - value).abs() <= 1e-6,
+            "summary mean {summary} vs batches {value}"
+        );
+        Estimate { value: summary, se }
+    }
+
+    /// The summary's `q`-th percentile (index into p50, p90, p99), with the standard
+    /// error of the mean of the batches' percentiles.
+    fn percentile(&self, q: usize) -> Estimate {
+        let metric = ["latency_p50_s", "latency_p90_s", "latency_p99_s"][q];
+        let k = self.batches.len() as f64;
+        let m = self.batches.iter().map(|b| b.quantiles[q]).sum::<f64>() / k;
+        let var = self
+            .batches
+            .iter()
+            .map(|b| (b.quantiles[q] - m).powi(2))
+            .sum::<f64>()
+            / (k - 1.0);
+        Estimate {
+            value: self.get(metric),
+            se: (var / k).sqrt(),
+        }
+    }
+
+    /// Little's law on this run: the time-averaged number in flight equals throughput
+    /// × mean latency, up to the requests that straddle the ends of the measured span
+    /// (at most those in flight at either end, each for at most the longest latency),
+    /// and the rounding of the three 6-decimal figures.
+    fn littles_law(&self, throughput_factor: f64) -> Result<(), String> {
+        let l = self.get("in_flight_mean");
+        let x = self.get("throughput_rps") * throughput_factor;
+        let w = self.get("latency_mean_s");
+        let span = self.result.end as f64 / 1e9 - self.warmup_s;
+        let edges = (self.in_flight_at_warmup + self.get("requests_in_flight_end"))
+            * self.get("latency_max_s")
+            / span;
+        let rounding = 0.5e-6 * (1.0 + x + w);
+        let tol = edges + rounding;
+        if (l - x * w).abs() <= tol {
+            Ok(())
+        } else {
+            Err(format!(
+                "in_flight_mean {l} vs throughput {x} × latency {w} = {} (tolerance {tol})",
+                x * w
+            ))
+        }
+    }
+
+    /// Requests were neither refused nor failed, and enough were measured.
+    fn assert_clean(&self, at_least: f64) {
+        assert_eq!(self.get("requests_rejected"), 0.0);
+        assert_eq!(self.get("requests_failed"), 0.0);
+        let n = self.get("requests_completed");
+        assert!(n >= at_least, "only {n} requests measured");
+    }
+}
+
+/// Whether `est` agrees with the formula's `expected` within [`Z`] standard errors
+/// (plus `extra`, an absolute allowance for a known deterministic error), and the
+/// standard error is small enough for the check to be tight.
+fn agrees(what: &str, est: Estimate, expected: f64, extra: f64) -> Result<(), String> {
+    let rel_se = est.se / est.value;
+    if rel_se > MAX_REL_SE {
+        return Err(format!(
+            "{what}: standard error {:.2} % of {}: too loose to check",
+            rel_se * 100.0,
+            est.value
+        ));
+    }
+    let tol = Z * est.se + extra;
+    // Shown with --nocapture: the figures behind each check.
+    eprintln!(
+        "{what}: measured {:.6}, SE {:.6} ({:.2} %), expected {expected:.6}, tolerance {tol:.6}",
+        est.value,
+        est.se,
+        rel_se * 100.0
+    );
+    if (est.value - expected).abs() > tol {
+        return Err(format!(
+            "{what}: measured {:.6} ± {:.6} (SE), expected {expected:.6}: off by {:.1} SE",
+            est.value,
+            est.se,
+            (est.value - expected).abs() / est.se
+        ));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------
+// The formulas (standard queueing results; notation: arrival rate λ, service rate μ).
+// ---------------------------------------------------------------------------------
+
+/// M/M/1 mean response time: W = 1/(μ − λ).
+fn mm1_response(lambda: f64, mu: f64) -> f64 {
+    1.0 / (mu - lambda)
+}
+
+/// M/M/1 response-time percentile: the sojourn time is exponential with rate μ − λ, so
+/// its p-quantile is −ln(1 − p)/(μ − λ).
+fn mm1_percentile(p: f64, lambda: f64, mu: f64) -> f64 {
+    -(1.0 - p).ln() / (mu - lambda)
+}
+
+/// Erlang C, the probability that an arrival waits in M/M/c with offered load a = λ/μ:
+/// Erlang B by its stable recursion B_0 = 1, B_k = a·B_{k−1}/(k + a·B_{k−1}), then
+/// C = B_c / (1 − ρ(1 − B_c)) with ρ = a/c.
+fn erlang_c(c: u32, a: f64) -> f64 {
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = a * b / (f64::from(k) + a * b);
+    }
+    let rho = a / f64::from(c);
+    b / (1.0 - rho * (1.0 - b))
+}
+
+/// M/M/c mean response time: W = C/(cμ − λ) + 1/μ.
+fn mmc_response(c: u32, lambda: f64, mu: f64) -> f64 {
+    erlang_c(c, lambda / mu) / (f64::from(c) * mu - lambda) + 1.0 / mu
+}
+
+/// E_n/M/1 mean response time, each pod of a round-robin dispatcher over n pods with
+/// λ per pod (every n-th arrival of a Poisson stream of rate nλ: Erlang(n, nλ)
+/// inter-arrival times): σ is the root in (0, 1) of σ = (nλ/(nλ + μ(1 − σ)))^n, found
+/// by bisection, and W = 1/(μ(1 − σ)).
+fn en_m1_response(n: u32, lambda: f64, mu: f64) -> f64 {
+    let nl = f64::from(n) * lambda;
+    let f = |s: f64| (nl / (nl + mu * (1.0 - s))).powi(n as i32) - s;
+    // f(0) > 0; σ = 1 is always a root, and with λ < μ, f < 0 just below it.
+    let (mut lo, mut hi) = (0.0, 1.0 - 1e-9);
+    assert!(f(lo) > 0.0 && f(hi) < 0.0, "no root in (0, 1): is λ < μ?");
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if f(mid) > 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    1.0 / (mu * (1.0 - 0.5 * (lo + hi)))
+}
+
+/// The formulas reproduce the reference's worked values.
+#[test]
+fn formulas_match_their_worked_examples() {
+    // M/M/c, c = 10, λ = 9, μ = 1: C = 0.668732, W = 1.668732.
+    assert!((erlang_c(10, 9.0) - 0.668732).abs() < 1e-6);
+    assert!((mmc_response(10, 9.0, 1.0) - 1.668732).abs() < 1e-6);
+    // M/M/1 is M/M/c with c = 1 (C = ρ).
+    assert!((mmc_response(1, 0.8, 1.0) - mm1_response(0.8, 1.0)).abs() < 1e-12);
+    // E_2/M/1 with λ = 0.5: σ = (3 − √5)/2, W = the golden ratio 1.6180.
+    let golden = (1.0 + 5f64.sqrt()) / 2.0;
+    assert!((en_m1_response(2, 0.5, 1.0) - golden).abs() < 1e-9);
+    // E_1/M/1 is M/M/1.
+    assert!((en_m1_response(1, 0.8, 1.0) - 5.0).abs() < 1e-6);
+    // p50 of an exponential with rate 1 is ln 2.
+    assert!((mm1_percentile(0.5, 0.0, 1.0) - 2f64.ln()).abs() < 1e-12);
+}
+
+// ---------------------------------------------------------------------------------
+// The oracle tests.
+// ---------------------------------------------------------------------------------
+
+/// One pod, one worker, one CPU: Poisson arrivals at λ = 80/s, exponential demand with
+/// mean 10 ms (μ = 100/s), ρ = 0.8: an M/M/1 queue.
+fn mm1_setup() -> Setup<'static> {
+    Setup {
+        pods: 1,
+        workers: 1,
+        // Speed min(1, 1/1) = 1: the demand is the service time.
+        resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
+        lb: "round-robin",
+        arrivals: "poisson: 80/s",
+        demand: "{exponential: {mean: 10ms}}",
+        // 80/s × 37,500 s = 3·10^6 requests: the p99's standard error needs that many
+        // to fall below 1.5 % (the mean's is below 1 % with a third). The queue relaxes
+        // in about 1/(μ(1 − √ρ)²) ≈ 0.9 s, so 300 s batches are nearly independent.
+        duration_s: 37_800,
+        warmup_s: 300,
+        interval_s: 300,
+        seed: 11,
+    }
+}
+
+/// M/M/1: W = 1/(μ − λ) = 50 ms, and the p50/p90/p99 of the exponential sojourn time
+/// −ln(1 − p)/(μ − λ). Negative control: a server 10 % slower or faster fails.
+#[test]
+fn mm1_mean_and_percentiles() {
+    let m = mm1_setup().run();
+    m.assert_clean(2.9e6);
+    let (lambda, mu) = (80.0, 100.0);
+    let w = m.mean_latency();
+    agrees("M/M/1 mean", w, mm1_response(lambda, mu), 0.0).unwrap();
+    for (q, p) in [0.5, 0.9, 0.99].into_iter().enumerate() {
+        let expected = mm1_percentile(p, lambda, mu);
+        agrees(
+            &format!("M/M/1 p{}", p * 100.0),
+            m.percentile(q),
+            expected,
+            HISTOGRAM_ERROR * expected,
+        )
+        .unwrap();
+    }
+    for wrong in [0.9 * mu, 1.1 * mu] {
+        assert!(
+            agrees("M/M/1 mean", w, mm1_response(lambda, wrong), 0.0).is_err(),
+            "the mean passed for μ = {wrong}: tolerance too loose"
+        );
+        let expected = mm1_percentile(0.99, lambda, wrong);
+        assert!(
+            agrees("p99", m.percentile(2), expected, HISTOGRAM_ERROR * expected).is_err(),
+            "p99 passed for μ = {wrong}: tolerance too loose"
+        );
+    }
+    m.littles_law(1.0).unwrap();
+}
+
+/// M/M/c: one pod with c = 10 workers and 10 CPUs (each worker at full speed, so the
+/// pod is ten servers behind one FIFO queue), Poisson λ = 900/s, exponential demand
+/// with mean 10 ms (μ = 100/s): a = λ/μ = 9, ρ = 0.9, W = C/(cμ − λ) + 1/μ with C from
+/// Erlang C (the reference's c = 10, a = 9 example scaled by 1/μ: 16.687 ms).
+/// Negative control: a server 10 % faster fails (10 % slower saturates the pod: an
+/// infinite W, which fails too).
+#[test]
+fn mmc_erlang_c_mean() {
+    let m = Setup {
+        pods: 1,
+        workers: 10,
+        resources: "{requests: {cpu: 10}, limits: {cpu: 10}}",
+        lb: "round-robin",
+        arrivals: "poisson: 900/s",
+        demand: "{exponential: {mean: 10ms}}",
+        // 900/s × 1,150 s ≈ 10^6 requests in 115 batches of 9,000.
+        duration_s: 1_200,
+        warmup_s: 50,
+        interval_s: 10,
+        seed: 12,
+    }
+    .run();
+    m.assert_clean(1e6);
+    let (c, lambda, mu) = (10, 900.0, 100.0);
+    let w = m.mean_latency();
+    agrees("M/M/10 mean", w, mmc_response(c, lambda, mu), 0.0).unwrap();
+    for wrong in [0.9 * mu, 1.1 * mu] {
+        assert!(
+            agrees("M/M/10 mean", w, mmc_response(c, lambda, wrong), 0.0).is_err(),
+            "passed for μ = {wrong}: tolerance too loose"
+        );
+    }
+    m.littles_law(1.0).unwrap();
+}
+
+/// The same M/M/c with the workers slowed by the CPU: 10 workers on 5 CPUs run at
+/// speed min(1, 5/10) = 0.5, so 5 ms of demand takes 10 ms and μ = 100/s as above:
+/// the same Erlang C mean. Negative control: workers at full speed (μ = 200/s) fail.
+#[test]
+fn mmc_with_shared_cpu_is_slower_workers() {
+    let m = Setup {
+        pods: 1,
+        workers: 10,
+        resources: "{requests: {cpu: 5}, limits: {cpu: 5}}",
+        lb: "round-robin",
+        arrivals: "poisson: 900/s",
+        demand: "{exponential: {mean: 5ms}}",
+        duration_s: 1_200,
+        warmup_s: 50,
+        interval_s: 10,
+        seed: 13,
+    }
+    .run();
+    m.assert_clean(1e6);
+    let w = m.mean_latency();
+    agrees(
+        "M/M/10 at half speed",
+        w,
+        mmc_response(10, 900.0, 100.0),
+        0.0,
+    )
+    .unwrap();
+    assert!(agrees("full speed", w, mmc_response(10, 900.0, 200.0), 0.0).is_err());
+    // The CPU the requests used is the offered load λ × demand = 900 × 5 ms = 4.5 cores,
+    // the mean of 10^6 exponential demands: SE = 4.5/√10^6 ≈ 0.0045.
+    let cpu = m.get("cpu_cores_mean");
+    assert!(
+        (cpu - 4.5).abs() < 4.0 * 0.0045 + 0.01,
+        "cpu_cores_mean {cpu}"
+    );
+}
+
+/// Uniform random routing over n = 10 single-worker pods: each pod sees a thinned
+/// Poisson stream of λ = 80/s, so each is an M/M/1 queue and W = 1/(μ − λ) = 50 ms
+/// whatever n. Negative controls: a 10 % slower or faster server, and the round-robin
+/// formula (E_10/M/1, a much shorter wait), fail.
+#[test]
+fn random_routing_is_mm1_per_pod() {
+    let m = Setup {
+        pods: 10,
+        workers: 1,
+        resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
+        lb: "random",
+        arrivals: "poisson: 800/s",
+        demand: "{exponential: {mean: 10ms}}",
+        // 800/s × 1,250 s = 10^6 requests; 10 s batches hold 8,000.
+        duration_s: 1_300,
+        warmup_s: 50,
+        interval_s: 10,
+        seed: 14,
+    }
+    .run();
+    m.assert_clean(9.5e5);
+    let (n, lambda, mu) = (10, 80.0, 100.0);
+    let w = m.mean_latency();
+    agrees("random routing", w, mm1_response(lambda, mu), 0.0).unwrap();
+    for wrong in [0.9 * mu, 1.1 * mu] {
+        assert!(agrees("random", w, mm1_response(lambda, wrong), 0.0).is_err());
+    }
+    assert!(
+        agrees(
+            "random as round robin",
+            w,
+            en_m1_response(n, lambda, mu),
+            0.0
+        )
+        .is_err()
+    );
+    m.littles_law(1.0).unwrap();
+}
+
+/// Round robin over n = 4 single-worker pods with Poisson λ = 320/s in all: each pod
+/// gets every 4th arrival, Erlang(4, 320/s) inter-arrival times with mean 1/80 s, so
+/// each is an E_4/M/1 queue at ρ = 0.8: W = 1/(μ(1 − σ)). Negative controls: a 10 %
+/// slower or faster server, and the random-routing formula (M/M/1), fail.
+#[test]
+fn round_robin_is_en_m1_per_pod() {
+    let m = Setup {
+        pods: 4,
+        workers: 1,
+        resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
+        lb: "round-robin",
+        arrivals: "poisson: 320/s",
+        demand: "{exponential: {mean: 10ms}}",
+        // 320/s × 3,125 s = 10^6 requests; 25 s batches hold 8,000.
+        duration_s: 3_175,
+        warmup_s: 50,
+        interval_s: 25,
+        seed: 15,
+    }
+    .run();
+    m.assert_clean(9.5e5);
+    let (n, lambda, mu) = (4, 80.0, 100.0);
+    let w = m.mean_latency();
+    agrees("round robin", w, en_m1_response(n, lambda, mu), 0.0).unwrap();
+    for wrong in [0.9 * mu, 1.1 * mu] {
+        assert!(agrees("round robin", w, en_m1_response(n, lambda, wrong), 0.0).is_err());
+    }
+    assert!(agrees("round robin as random", w, mm1_response(lambda, mu), 0.0).is_err());
+    m.littles_law(1.0).unwrap();
+}
+
+/// Little's law L = λW on one run, for shapes no closed form covers: several pods of
+/// several slowed workers, uniform demand, under each load balancer. The time-averaged
+/// count in flight must equal throughput × mean latency up to the edge terms (see
+/// [`Measured::littles_law`]). Negative control: a throughput 1 % off fails.
+#[test]
+fn littles_law_holds_for_every_policy() {
+    for lb in ["round-robin", "random"] {
+        let m = Setup {
+            pods: 3,
+            workers: 4,
+            // Speed min(1, 1.5/4) = 0.375.
+            resources: "{requests: {cpu: 1500m}}",
+            lb,
+            arrivals: "poisson: 150/s",
+            demand: "{uniform: {min: 1ms, max: 15ms}}",
+            duration_s: 1_000,
+            warmup_s: 20,
+            interval_s: 10,
+            seed: 16,
+        }
+        .run();
+        m.assert_clean(1e5);
+        m.littles_law(1.0).unwrap_or_else(|e| panic!("{lb}: {e}"));
+        assert!(m.littles_law(1.01).is_err(), "{lb}: tolerance too loose");
+    }
+}
+
+/// The worker-speed rule with no queueing (constant demand, arrivals 100 ms apart, far
+/// longer than any service): every latency is exactly demand / min(1, C/w), where C is
+/// the cpu limit, else the request, else one core. Demand 10 ms.
+#[test]
+fn worker_speed_is_cpu_over_workers() {
+    for (resources, workers, expected) in [
+        // Half a CPU: half speed, 20 ms.
+        ("{limits: {cpu: 500m}}", 1, 0.02),
+        // No limit: the request decides.
+        ("{requests: {cpu: 500m}}", 1, 0.02),
+        // The limit, not the request, decides.
+        ("{requests: {cpu: 250m}, limits: {cpu: 500m}}", 1, 0.02),
+        // 2 CPUs shared by 4 workers: 0.5 each.
+        ("{requests: {cpu: 2}, limits: {cpu: 2}}", 4, 0.02),
+        // 4 CPUs for 2 workers: a worker uses at most one.
+        ("{requests: {cpu: 4}, limits: {cpu: 4}}", 2, 0.01),
+        // No cpu at all: one core.
+        ("{requests: {memory: 1Gi}}", 1, 0.01),
+        // A quarter CPU: 40 ms.
+        ("{limits: {cpu: 250m}}", 1, 0.04),
+    ] {
+        let m = Setup {
+            pods: 1,
+            workers,
+            resources,
+            lb: "round-robin",
+            arrivals: "constant: 10/s",
+            demand: "10ms",
+            duration_s: 65,
+            warmup_s: 5,
+            interval_s: 5,
+            seed: 17,
+        }
+        .run();
+        let what = format!("{resources}, {workers} workers");
+        // 10/s from 5 s to 65 s, the last one at the end still in service.
+        assert_eq!(m.get("requests_arrived"), 600.0, "{what}");
+        assert_eq!(m.get("requests_completed"), 599.0, "{what}");
+        assert_eq!(m.get("latency_mean_s"), expected, "{what}: mean");
+        // The histograms keep 3 significant digits.
+        for metric in ["latency_p50_s", "latency_max_s"] {
+            let v = m.get(metric);
+            assert!(
+                (v - expected).abs() <= HISTOGRAM_ERROR * expected,
+                "{what}: {metric} {v}"
+            );
+        }
+    }
+}
