@@ -324,13 +324,11 @@ fn mmc_response(c: u32, lambda: f64, mu: f64) -> f64 {
     erlang_c(c, lambda / mu) / (f64::from(c) * mu - lambda) + 1.0 / mu
 }
 
-/// E_n/M/1 mean response time, each pod of a round-robin dispatcher over n pods with
-/// λ per pod (every n-th arrival of a Poisson stream of rate nλ: Erlang(n, nλ)
-/// inter-arrival times): σ is the root in (0, 1) of σ = (nλ/(nλ + μ(1 − σ)))^n, found
-/// by bisection, and W = 1/(μ(1 − σ)).
-fn en_m1_response(n: u32, lambda: f64, mu: f64) -> f64 {
-    let nl = f64::from(n) * lambda;
-    let f = |s: f64| (nl / (nl + mu * (1.0 - s))).powi(n as i32) - s;
+/// GI/M/1 mean response time for inter-arrival times with Laplace–Stieltjes transform
+/// `lst` (mean 1/λ < 1/μ): σ is the root in (0, 1) of σ = A*(μ(1 − σ)), found by
+/// bisection, and W = 1/(μ(1 − σ)).
+fn gi_m1_response(lst: impl Fn(f64) -> f64, mu: f64) -> f64 {
+    let f = |s: f64| lst(mu * (1.0 - s)) - s;
     // f(0) > 0; σ = 1 is always a root, and with λ < μ, f < 0 just below it.
     let (mut lo, mut hi) = (0.0, 1.0 - 1e-9);
     assert!(f(lo) > 0.0 && f(hi) < 0.0, "no root in (0, 1): is λ < μ?");
@@ -343,6 +341,26 @@ fn en_m1_response(n: u32, lambda: f64, mu: f64) -> f64 {
         }
     }
     1.0 / (mu * (1.0 - 0.5 * (lo + hi)))
+}
+
+/// E_n/M/1 mean response time, each pod of a round-robin dispatcher over n pods with
+/// λ per pod (every n-th arrival of a Poisson stream of rate nλ: Erlang(n, nλ)
+/// inter-arrival times, A*(s) = (nλ/(nλ + s))^n): σ = (nλ/(nλ + μ(1 − σ)))^n.
+fn en_m1_response(n: u32, lambda: f64, mu: f64) -> f64 {
+    let nl = f64::from(n) * lambda;
+    gi_m1_response(|s| (nl / (nl + s)).powi(n as i32), mu)
+}
+
+/// D/M/1 mean response time, arrivals exactly 1/λ apart (A*(s) = e^{−s/λ}):
+/// σ = e^{−μ(1 − σ)/λ}.
+fn dm1_response(lambda: f64, mu: f64) -> f64 {
+    gi_m1_response(|s| (-s / lambda).exp(), mu)
+}
+
+/// M/G/1 mean response time (Pollaczek–Khinchine) for service times with mean `es` and
+/// second moment `es2`: W = E[S] + λE[S²]/(2(1 − ρ)), ρ = λE[S].
+fn mg1_response(lambda: f64, es: f64, es2: f64) -> f64 {
+    es + lambda * es2 / (2.0 * (1.0 - lambda * es))
 }
 
 /// The formulas reproduce the reference's worked values.
@@ -358,6 +376,10 @@ fn formulas_match_their_worked_examples() {
     assert!((en_m1_response(2, 0.5, 1.0) - golden).abs() < 1e-9);
     // E_1/M/1 is M/M/1.
     assert!((en_m1_response(1, 0.8, 1.0) - 5.0).abs() < 1e-6);
+    // E_n/M/1 tends to D/M/1 as n grows.
+    assert!((en_m1_response(100_000, 0.8, 1.0) - dm1_response(0.8, 1.0)).abs() < 1e-4);
+    // Pollaczek–Khinchine with exponential service (E[S²] = 2/μ²) is M/M/1.
+    assert!((mg1_response(0.8, 1.0, 2.0) - mm1_response(0.8, 1.0)).abs() < 1e-12);
     // p50 of an exponential with rate 1 is ln 2.
     assert!((mm1_percentile(0.5, 0.0, 1.0) - 2f64.ln()).abs() < 1e-12);
 }
@@ -418,6 +440,18 @@ fn mm1_mean_and_percentiles() {
         );
     }
     m.littles_law(1.0).unwrap();
+    // Utilisation: the CPU used is the demand of a compound Poisson stream over the
+    // span T, mean ρ = λ/μ = 0.8 cores, relative variance λT·E[S²]/(λT·E[S])² = 2/(λT)
+    // (exponential demand: E[S²] = 2E[S]²).
+    let n = lambda * (m.result.end as f64 / 1e9 - m.warmup_s);
+    let cpu = Estimate {
+        value: m.get("cpu_cores_mean"),
+        se: lambda / mu * (2.0 / n).sqrt(),
+    };
+    agrees("M/M/1 utilisation", cpu, lambda / mu, 0.0).unwrap();
+    for wrong in [0.9 * mu, 1.1 * mu] {
+        assert!(agrees("utilisation", cpu, lambda / wrong, 0.0).is_err());
+    }
 }
 
 /// M/M/c: one pod with c = 10 workers and 10 CPUs (each worker at full speed, so the
@@ -637,4 +671,77 @@ fn worker_speed_is_cpu_over_workers() {
             );
         }
     }
+}
+
+/// M/G/1 (Pollaczek–Khinchine): one single-worker pod, Poisson λ = 80/s, demand with
+/// mean 10 ms (ρ = 0.8) but not exponential: W = E[S] + λE[S²]/(2(1 − ρ)).
+/// Constant 10 ms: E[S²] = 10^-4 s², W = 30 ms. Uniform on [0, 20 ms): E[S²] =
+/// (20 ms)²/3, W = 36.67 ms. Negative controls: the exponential's E[S²] = 2E[S]²
+/// (M/M/1, 50 ms) and a 10 % longer mean demand fail, so the check sees the
+/// distribution's shape, not only its mean.
+#[test]
+fn mg1_pollaczek_khinchine() {
+    let lambda = 80.0;
+    for (demand, es, es2, seed) in [
+        ("10ms", 0.01, 1e-4, 18),
+        (
+            "{uniform: {min: 0s, max: 20ms}}",
+            0.01,
+            0.02f64.powi(2) / 3.0,
+            19,
+        ),
+    ] {
+        let m = Setup {
+            pods: 1,
+            workers: 1,
+            resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
+            lb: "round-robin",
+            arrivals: "poisson: 80/s",
+            demand,
+            // 80/s × 12,500 s = 10^6 requests; 100 s batches hold 8,000.
+            duration_s: 12_600,
+            warmup_s: 100,
+            interval_s: 100,
+            seed,
+        }
+        .run();
+        m.assert_clean(9.5e5);
+        let w = m.mean_latency();
+        agrees(demand, w, mg1_response(lambda, es, es2), 0.0).unwrap();
+        let exponential = mg1_response(lambda, es, 2.0 * es * es);
+        assert!(agrees(demand, w, exponential, 0.0).is_err());
+        let slower = mg1_response(lambda, 1.1 * es, es2 * 1.21);
+        assert!(agrees(demand, w, slower, 0.0).is_err());
+        m.littles_law(1.0).unwrap();
+    }
+}
+
+/// D/M/1: one single-worker pod, arrivals exactly 12.5 ms apart (`constant: 80/s`),
+/// exponential demand with mean 10 ms (ρ = 0.8): σ = e^{−μ(1 − σ)/λ},
+/// W = 1/(μ(1 − σ)). Negative controls: the M/M/1 formula (Poisson arrivals) and a
+/// 10 % slower or faster server fail.
+#[test]
+fn constant_arrivals_are_dm1() {
+    let m = Setup {
+        pods: 1,
+        workers: 1,
+        resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
+        lb: "round-robin",
+        arrivals: "constant: 80/s",
+        demand: "{exponential: {mean: 10ms}}",
+        duration_s: 12_600,
+        warmup_s: 100,
+        interval_s: 100,
+        seed: 20,
+    }
+    .run();
+    m.assert_clean(9.5e5);
+    let (lambda, mu) = (80.0, 100.0);
+    let w = m.mean_latency();
+    agrees("D/M/1", w, dm1_response(lambda, mu), 0.0).unwrap();
+    assert!(agrees("D/M/1 as M/M/1", w, mm1_response(lambda, mu), 0.0).is_err());
+    for wrong in [0.9 * mu, 1.1 * mu] {
+        assert!(agrees("D/M/1", w, dm1_response(lambda, wrong), 0.0).is_err());
+    }
+    m.littles_law(1.0).unwrap();
 }
