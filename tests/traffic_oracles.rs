@@ -28,6 +28,8 @@ struct Setup<'a> {
     pods: u32,
     /// `simulation.serving.workers` of each pod.
     workers: u32,
+    /// `simulation.serving.queueCapacity` of each pod (`None`: no limit).
+    queue_capacity: Option<u32>,
     /// The container's `resources:`.
     resources: &'a str,
     /// `simulation.loadBalancer`.
@@ -73,7 +75,7 @@ workloads:
           spec:
             containers: [{{name: app, resources: {resources}}}]
       simulation:
-        serving: {{workers: {workers}}}
+        serving: {{workers: {workers}{capacity}}}
 services:
   - metadata: {{name: web}}
     spec:
@@ -93,60 +95,84 @@ services:
             pods = self.pods,
             resources = self.resources,
             workers = self.workers,
+            capacity = self
+                .queue_capacity
+                .map(|q| format!(", queueCapacity: {q}"))
+                .unwrap_or_default(),
             lb = self.lb,
             demand = self.demand,
             arrivals = self.arrivals,
         )
     }
 
-    /// Runs the scenario and reads its figures.
+    /// Runs the scenario and reads the figures of Service `web`.
     fn run(&self) -> Measured {
-        let s = scenario(&self.yaml());
-        let dir = tempfile::tempdir().expect("temp dir");
-        let result = kubesim::run(&s, Some(dir.path()), None).unwrap_or_else(|e| panic!("{e}"));
-        let rows = read_csv(&dir.path().join("services.csv"));
-        let col = |name: &str| {
-            rows[0]
-                .iter()
-                .position(|h| h == name)
-                .unwrap_or_else(|| panic!("services.csv has no column {name}"))
-        };
-        let (time, completed, in_flight) = (col("time_s"), col("completed"), col("in_flight"));
-        let (mean, p50, p90, p99) = (
-            col("latency_mean_s"),
-            col("latency_p50_s"),
-            col("latency_p90_s"),
-            col("latency_p99_s"),
-        );
-        let num = |s: &str| -> f64 { s.parse().unwrap_or_else(|_| panic!("number: {s:?}")) };
-        let warmup = self.warmup_s as f64;
-        let mut batches = Vec::new();
-        let mut in_flight_at_warmup = 0.0;
-        for r in &rows[1..] {
-            let t = num(&r[time]);
-            if t == warmup {
-                in_flight_at_warmup = num(&r[in_flight]);
-            }
-            if t <= warmup || num(&r[completed]) == 0.0 {
-                continue;
-            }
-            batches.push(Batch {
-                completed: num(&r[completed]),
-                mean: num(&r[mean]),
-                quantiles: [num(&r[p50]), num(&r[p90]), num(&r[p99])],
-            });
-        }
-        Measured {
-            result,
-            batches,
-            in_flight_at_warmup,
-            warmup_s: warmup,
-        }
+        run_services(&self.yaml(), self.warmup_s, &["web"])
+            .pop()
+            .expect("one Service")
     }
+}
+
+/// Runs scenario `text` (whose `metrics.warmup` is `warmup_s`) and reads the figures of
+/// each of `services`.
+fn run_services(text: &str, warmup_s: u64, services: &[&str]) -> Vec<Measured> {
+    let s = scenario(text);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let result = kubesim::run(&s, Some(dir.path()), None).unwrap_or_else(|e| panic!("{e}"));
+    let rows = read_csv(&dir.path().join("services.csv"));
+    let col = |name: &str| {
+        rows[0]
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("services.csv has no column {name}"))
+    };
+    let (time, service, in_flight) = (col("time_s"), col("service"), col("in_flight"));
+    let (arrivals, completed, rejected) = (col("arrivals"), col("completed"), col("rejected"));
+    let (mean, p50, p90, p99) = (
+        col("latency_mean_s"),
+        col("latency_p50_s"),
+        col("latency_p90_s"),
+        col("latency_p99_s"),
+    );
+    let num = |s: &str| -> f64 { s.parse().unwrap_or_else(|_| panic!("number: {s:?}")) };
+    let warmup = warmup_s as f64;
+    services
+        .iter()
+        .map(|&name| {
+            let mut batches = Vec::new();
+            let mut in_flight_at_warmup = 0.0;
+            for r in rows[1..].iter().filter(|r| r[service] == name) {
+                let t = num(&r[time]);
+                if t == warmup {
+                    in_flight_at_warmup = num(&r[in_flight]);
+                }
+                if t <= warmup || num(&r[completed]) == 0.0 {
+                    continue;
+                }
+                batches.push(Batch {
+                    arrivals: num(&r[arrivals]),
+                    rejected: num(&r[rejected]),
+                    completed: num(&r[completed]),
+                    mean: num(&r[mean]),
+                    quantiles: [num(&r[p50]), num(&r[p90]), num(&r[p99])],
+                });
+            }
+            Measured {
+                service: name.to_string(),
+                summary: result.summary.clone(),
+                end_s: result.end as f64 / 1e9,
+                batches,
+                in_flight_at_warmup,
+                warmup_s: warmup,
+            }
+        })
+        .collect()
 }
 
 /// One `services.csv` interval after the warm-up.
 struct Batch {
+    arrivals: f64,
+    rejected: f64,
     completed: f64,
     mean: f64,
     /// p50, p90, p99.
@@ -155,12 +181,34 @@ struct Batch {
 
 /// What a run measured.
 struct Measured {
-    result: kubesim::RunResult,
+    /// The Service's name.
+    service: String,
+    /// The run's `summary.csv` rows.
+    summary: Vec<(String, String)>,
+    /// When the run ended, seconds.
+    end_s: f64,
     batches: Vec<Batch>,
     /// Requests in flight when the warm-up ended.
     in_flight_at_warmup: f64,
     /// `metrics.warmup`, seconds.
     warmup_s: f64,
+}
+
+/// Σy/Σx over batches (y_i, x_i), with the ratio estimator's standard error
+/// SE² = k/(k−1) · Σ (y_i − r·x_i)² / (Σ x_i)², r = Σy/Σx: for a mean latency
+/// y_i = c_i·m_i (completions × batch mean) and x_i = c_i.
+fn ratio_estimate(batches: &[(f64, f64)]) -> Estimate {
+    let k = batches.len() as f64;
+    assert!(k >= 30.0, "only {k} batches: too few for a standard error");
+    let (sy, sx) = batches
+        .iter()
+        .fold((0.0, 0.0), |(sy, sx), (y, x)| (sy + y, sx + x));
+    let value = sy / sx;
+    let ss: f64 = batches.iter().map(|(y, x)| (y - value * x).powi(2)).sum();
+    Estimate {
+        value,
+        se: (k / (k - 1.0) * ss).sqrt() / sx,
+    }
 }
 
 /// A measured value with its standard error.
@@ -171,43 +219,49 @@ struct Estimate {
 }
 
 impl Measured {
-    /// A `summary.csv` figure of Service `web`.
+    /// A `summary.csv` figure of the Service.
     fn get(&self, metric: &str) -> f64 {
-        let key = format!("{metric}[web]");
+        let key = format!("{metric}[{}]", self.service);
         let v = self
-            .result
-            .get(&key)
+            .summary
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
             .unwrap_or_else(|| panic!("no summary figure {key}"));
         v.parse().unwrap_or_else(|_| panic!("{key} = {v:?}"))
     }
 
     /// The mean latency of the measured span: the completion-weighted mean of the
-    /// batch means (a ratio estimator), with its standard error
-    /// SE² = k/(k−1) · Σ c_i²(m_i − m)² / (Σ c_i)². It must agree with the summary's
-    /// figure, which is computed from the same requests one by one.
+    /// batch means, with its standard error (see [`ratio_estimate`]). It must agree with
+    /// the summary's figure, which is computed from the same requests one by one.
     fn mean_latency(&self) -> Estimate {
-        let k = self.batches.len() as f64;
-        assert!(k >= 30.0, "only {k} batches: too few for a standard error");
-        let total: f64 = self.batches.iter().map(|b| b.completed).sum();
-        let value = self
+        let pairs: Vec<(f64, f64)> = self
             .batches
             .iter()
-            .map(|b| b.completed * b.mean)
-            .sum::<f64>()
-            / total;
-        let ss: f64 = self
-            .batches
-            .iter()
-            .map(|b| (b.completed * (b.mean - value)).powi(2))
-            .sum();
-        let se = (k / (k - 1.0) * ss).sqrt() / total;
+            .map(|b| (b.completed * b.mean, b.completed))
+            .collect();
+        let est = ratio_estimate(&pairs);
         let summary = self.get("latency_mean_s");
         // The batch means are written with 6 decimals: the two agree to rounding.
         assert!(
-            (summary - value).abs() <= 1e-6,
-            "summary mean {summary} vs batches {value}"
+            (summary - est.value).abs() <= 1e-6,
+            "summary mean {summary} vs batches {}",
+            est.value
         );
-        Estimate { value: summary, se }
+        Estimate {
+            value: summary,
+            se: est.se,
+        }
+    }
+
+    /// The fraction of arrivals refused, with its standard error.
+    fn rejected_fraction(&self) -> Estimate {
+        let pairs: Vec<(f64, f64)> = self
+            .batches
+            .iter()
+            .map(|b| (b.rejected, b.arrivals))
+            .collect();
+        ratio_estimate(&pairs)
     }
 
     /// The summary's `q`-th percentile (index into p50, p90, p99), with the standard
@@ -236,7 +290,7 @@ impl Measured {
         let l = self.get("in_flight_mean");
         let x = self.get("throughput_rps") * throughput_factor;
         let w = self.get("latency_mean_s");
-        let span = self.result.end as f64 / 1e9 - self.warmup_s;
+        let span = self.end_s - self.warmup_s;
         let edges = (self.in_flight_at_warmup + self.get("requests_in_flight_end"))
             * self.get("latency_max_s")
             / span;
@@ -311,12 +365,26 @@ fn mm1_percentile(p: f64, lambda: f64, mu: f64) -> f64 {
 /// Erlang B by its stable recursion B_0 = 1, B_k = a·B_{k−1}/(k + a·B_{k−1}), then
 /// C = B_c / (1 − ρ(1 − B_c)) with ρ = a/c.
 fn erlang_c(c: u32, a: f64) -> f64 {
-    let mut b = 1.0;
-    for k in 1..=c {
-        b = a * b / (f64::from(k) + a * b);
-    }
+    let b = erlang_b(c, a);
     let rho = a / f64::from(c);
     b / (1.0 - rho * (1.0 - b))
+}
+
+/// Erlang B, the blocking probability of c servers and no waiting room at offered load
+/// a: B_0 = 1, B_k = a·B_{k−1}/(k + a·B_{k−1}).
+fn erlang_b(c: u32, a: f64) -> f64 {
+    (1..=c).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
+}
+
+/// M/M/1/K (room for K requests in all, one in service): the blocking probability
+/// P_K = (1 − ρ)ρ^K/(1 − ρ^{K+1}), and the mean response time of those admitted
+/// W = L/(λ(1 − P_K)) with L = ρ/(1 − ρ) − (K + 1)ρ^{K+1}/(1 − ρ^{K+1}).
+fn mm1k(k: u32, lambda: f64, mu: f64) -> (f64, f64) {
+    let rho = lambda / mu;
+    let k = k as i32;
+    let blocked = (1.0 - rho) * rho.powi(k) / (1.0 - rho.powi(k + 1));
+    let l = rho / (1.0 - rho) - f64::from(k + 1) * rho.powi(k + 1) / (1.0 - rho.powi(k + 1));
+    (blocked, l / (lambda * (1.0 - blocked)))
 }
 
 /// M/M/c mean response time: W = C/(cμ − λ) + 1/μ.
@@ -366,6 +434,8 @@ fn mg1_response(lambda: f64, es: f64, es2: f64) -> f64 {
 /// The formulas reproduce the reference's worked values.
 #[test]
 fn formulas_match_their_worked_examples() {
+    // Erlang B with one server: a/(1 + a).
+    assert!((erlang_b(1, 9.0) - 0.9).abs() < 1e-12);
     // M/M/c, c = 10, λ = 9, μ = 1: C = 0.668732, W = 1.668732.
     assert!((erlang_c(10, 9.0) - 0.668732).abs() < 1e-6);
     assert!((mmc_response(10, 9.0, 1.0) - 1.668732).abs() < 1e-6);
@@ -376,6 +446,13 @@ fn formulas_match_their_worked_examples() {
     assert!((en_m1_response(2, 0.5, 1.0) - golden).abs() < 1e-9);
     // E_1/M/1 is M/M/1.
     assert!((en_m1_response(1, 0.8, 1.0) - 5.0).abs() < 1e-6);
+    // M/M/1/K: K = 1 is Erlang B with one server, ρ/(1 + ρ), every admitted request
+    // served at once; K → ∞ is M/M/1.
+    let (b1, w1) = mm1k(1, 0.8, 1.0);
+    assert!((b1 - 0.8 / 1.8).abs() < 1e-12 && (w1 - 1.0).abs() < 1e-12);
+    assert!((b1 - erlang_b(1, 0.8)).abs() < 1e-12);
+    let (b, w) = mm1k(400, 0.8, 1.0);
+    assert!(b < 1e-30 && (w - 5.0).abs() < 1e-9);
     // E_n/M/1 tends to D/M/1 as n grows.
     assert!((en_m1_response(100_000, 0.8, 1.0) - dm1_response(0.8, 1.0)).abs() < 1e-4);
     // Pollaczek–Khinchine with exponential service (E[S²] = 2/μ²) is M/M/1.
@@ -394,6 +471,7 @@ fn mm1_setup() -> Setup<'static> {
     Setup {
         pods: 1,
         workers: 1,
+        queue_capacity: None,
         // Speed min(1, 1/1) = 1: the demand is the service time.
         resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
         lb: "round-robin",
@@ -443,7 +521,7 @@ fn mm1_mean_and_percentiles() {
     // Utilisation: the CPU used is the demand of a compound Poisson stream over the
     // span T, mean ρ = λ/μ = 0.8 cores, relative variance λT·E[S²]/(λT·E[S])² = 2/(λT)
     // (exponential demand: E[S²] = 2E[S]²).
-    let n = lambda * (m.result.end as f64 / 1e9 - m.warmup_s);
+    let n = lambda * (m.end_s - m.warmup_s);
     let cpu = Estimate {
         value: m.get("cpu_cores_mean"),
         se: lambda / mu * (2.0 / n).sqrt(),
@@ -465,6 +543,7 @@ fn mmc_erlang_c_mean() {
     let m = Setup {
         pods: 1,
         workers: 10,
+        queue_capacity: None,
         resources: "{requests: {cpu: 10}, limits: {cpu: 10}}",
         lb: "round-robin",
         arrivals: "poisson: 900/s",
@@ -497,6 +576,7 @@ fn mmc_with_shared_cpu_is_slower_workers() {
     let m = Setup {
         pods: 1,
         workers: 10,
+        queue_capacity: None,
         resources: "{requests: {cpu: 5}, limits: {cpu: 5}}",
         lb: "round-robin",
         arrivals: "poisson: 900/s",
@@ -535,6 +615,7 @@ fn random_routing_is_mm1_per_pod() {
     let m = Setup {
         pods: 10,
         workers: 1,
+        queue_capacity: None,
         resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
         lb: "random",
         arrivals: "poisson: 800/s",
@@ -574,6 +655,7 @@ fn round_robin_is_en_m1_per_pod() {
     let m = Setup {
         pods: 4,
         workers: 1,
+        queue_capacity: None,
         resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
         lb: "round-robin",
         arrivals: "poisson: 320/s",
@@ -606,6 +688,7 @@ fn littles_law_holds_for_every_policy() {
         let m = Setup {
             pods: 3,
             workers: 4,
+            queue_capacity: None,
             // Speed min(1, 1.5/4) = 0.375.
             resources: "{requests: {cpu: 1500m}}",
             lb,
@@ -647,6 +730,7 @@ fn worker_speed_is_cpu_over_workers() {
         let m = Setup {
             pods: 1,
             workers,
+            queue_capacity: None,
             resources,
             lb: "round-robin",
             arrivals: "constant: 10/s",
@@ -694,6 +778,7 @@ fn mg1_pollaczek_khinchine() {
         let m = Setup {
             pods: 1,
             workers: 1,
+            queue_capacity: None,
             resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
             lb: "round-robin",
             arrivals: "poisson: 80/s",
@@ -725,6 +810,7 @@ fn constant_arrivals_are_dm1() {
     let m = Setup {
         pods: 1,
         workers: 1,
+        queue_capacity: None,
         resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
         lb: "round-robin",
         arrivals: "constant: 80/s",
@@ -742,6 +828,85 @@ fn constant_arrivals_are_dm1() {
     assert!(agrees("D/M/1 as M/M/1", w, mm1_response(lambda, mu), 0.0).is_err());
     for wrong in [0.9 * mu, 1.1 * mu] {
         assert!(agrees("D/M/1", w, dm1_response(lambda, wrong), 0.0).is_err());
+    }
+    m.littles_law(1.0).unwrap();
+}
+
+/// Erlang B: one pod with c = 10 full-speed workers and no waiting room
+/// (`queueCapacity: 0`), Poisson λ = 900/s, demand with mean 10 ms (a = 9): an
+/// M/G/10/10 loss system refuses the fraction B(10, 9) = 0.1680 of arrivals, whatever
+/// the demand's distribution (Erlang's formula is insensitive to it), and those it
+/// admits never wait (mean latency = mean demand). Negative controls: a 10 % slower or
+/// faster server, and one worker more (B(11, 9)), fail.
+#[test]
+fn erlang_b_loss_is_insensitive_to_the_demand() {
+    let (c, lambda, mu) = (10, 900.0, 100.0);
+    for (demand, seed) in [
+        ("{exponential: {mean: 10ms}}", 23),
+        ("{uniform: {min: 0s, max: 20ms}}", 24),
+    ] {
+        let m = Setup {
+            pods: 1,
+            workers: c,
+            queue_capacity: Some(0),
+            resources: "{requests: {cpu: 10}, limits: {cpu: 10}}",
+            lb: "round-robin",
+            arrivals: "poisson: 900/s",
+            demand,
+            // 900/s × 1,150 s ≈ 10^6 requests in 115 batches.
+            duration_s: 1_200,
+            warmup_s: 50,
+            interval_s: 10,
+            seed,
+        }
+        .run();
+        assert_eq!(m.get("requests_failed"), 0.0);
+        let blocked = m.rejected_fraction();
+        agrees(demand, blocked, erlang_b(c, lambda / mu), 0.0).unwrap();
+        for wrong in [0.9 * mu, 1.1 * mu] {
+            assert!(agrees(demand, blocked, erlang_b(c, lambda / wrong), 0.0).is_err());
+        }
+        assert!(agrees(demand, blocked, erlang_b(c + 1, lambda / mu), 0.0).is_err());
+        agrees(demand, m.mean_latency(), 1.0 / mu, 0.0).unwrap();
+        m.littles_law(1.0).unwrap();
+    }
+}
+
+/// M/M/1/K: one single-worker pod with `queueCapacity: 4` holds K = 5 requests (the
+/// waiting room does not count the one in service), Poisson λ = 80/s, exponential demand
+/// with mean 10 ms: it refuses P_5 = 8.88 % of arrivals, and the admitted ones take
+/// W = L/(λ(1 − P_5)). Negative controls: K = 4 (a capacity that counted the request
+/// in service) and a 10 % slower or faster server fail.
+#[test]
+fn queue_capacity_is_mm1k() {
+    let (lambda, mu) = (80.0, 100.0);
+    let m = Setup {
+        pods: 1,
+        workers: 1,
+        queue_capacity: Some(4),
+        resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
+        lb: "round-robin",
+        arrivals: "poisson: 80/s",
+        demand: "{exponential: {mean: 10ms}}",
+        // 80/s × 12,500 s = 10^6 requests; 100 s batches.
+        duration_s: 12_600,
+        warmup_s: 100,
+        interval_s: 100,
+        seed: 25,
+    }
+    .run();
+    assert_eq!(m.get("requests_failed"), 0.0);
+    let (blocked, w) = (m.rejected_fraction(), m.mean_latency());
+    let (p5, w5) = mm1k(5, lambda, mu);
+    agrees("M/M/1/5 refused", blocked, p5, 0.0).unwrap();
+    agrees("M/M/1/5 latency", w, w5, 0.0).unwrap();
+    let (p4, w4) = mm1k(4, lambda, mu);
+    assert!(agrees("as M/M/1/4", blocked, p4, 0.0).is_err());
+    assert!(agrees("as M/M/1/4", w, w4, 0.0).is_err());
+    for wrong in [0.9 * mu, 1.1 * mu] {
+        let (p, wt) = mm1k(5, lambda, wrong);
+        assert!(agrees("refused", blocked, p, 0.0).is_err());
+        assert!(agrees("latency", w, wt, 0.0).is_err());
     }
     m.littles_law(1.0).unwrap();
 }
