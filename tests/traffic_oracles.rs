@@ -910,3 +910,72 @@ fn queue_capacity_is_mm1k() {
     }
     m.littles_law(1.0).unwrap();
 }
+
+/// A tandem of two queues (a Jackson network): `front` (one single-worker pod,
+/// Poisson λ = 80/s, exponential demand with mean 10 ms) calls `back` (one
+/// single-worker pod, exponential demand with mean 20 ms) with probability ½, without
+/// holding its worker (`synchronousCalls: false`). Front is M/M/1 (W₁ = 1/(100 − 80) =
+/// 50 ms); its departures are Poisson (Burke), and a coin thins them to a Poisson
+/// stream of 40/s, so back is M/M/1 too (W₂ = 1/(50 − 40) = 100 ms), and a front
+/// request answers after W₁ plus, half the time, a back sojourn: W = W₁ + ½W₂ = 100 ms.
+/// Negative controls: front's latency without its call (W₁), and back 10 % slower or
+/// faster, fail.
+#[test]
+fn asynchronous_calls_form_a_jackson_tandem() {
+    let text = r#"apiVersion: kubesim/v1
+kind: Scenario
+metadata: {name: tandem}
+seed: 26
+# 80/s × 12,500 s = 10^6 front requests; 100 s batches.
+duration: 12600s
+metrics: {interval: 100s, warmup: 100s}
+cluster:
+  nodePools:
+    - {name: n, count: 2, capacity: {cpu: 64, memory: 64Gi, pods: 110}}
+workloads:
+  deployments:
+    - metadata: {name: front}
+      spec:
+        template:
+          metadata: {labels: {app: front}}
+          spec:
+            containers: [{name: app, resources: {limits: {cpu: 1}}}]
+    - metadata: {name: back}
+      spec:
+        template:
+          metadata: {labels: {app: back}}
+          spec:
+            containers: [{name: app, resources: {limits: {cpu: 1}}}]
+services:
+  - metadata: {name: front}
+    spec: {type: LoadBalancer, selector: {app: front}}
+    simulation:
+      demand: {exponential: {mean: 10ms}}
+      calls: [{service: back, probability: 0.5}]
+      # The worker is free once its own work is done: front stays M/M/1.
+      synchronousCalls: false
+      traffic: {poisson: 80/s, start: 5s}
+  - metadata: {name: back}
+    spec: {selector: {app: back}}
+    simulation:
+      demand: {exponential: {mean: 20ms}}
+"#;
+    let mut m = run_services(text, 100, &["front", "back"]);
+    let (back, front) = (m.pop().expect("back"), m.pop().expect("front"));
+    front.assert_clean(9.5e5);
+    back.assert_clean(4.5e5);
+    let (lambda, mu1, mu2, p) = (80.0, 100.0, 50.0, 0.5);
+    let w2 = back.mean_latency();
+    agrees("back", w2, mm1_response(p * lambda, mu2), 0.0).unwrap();
+    let w = front.mean_latency();
+    let expected = mm1_response(lambda, mu1) + p * mm1_response(p * lambda, mu2);
+    agrees("front", w, expected, 0.0).unwrap();
+    assert!(agrees("front without its call", w, mm1_response(lambda, mu1), 0.0).is_err());
+    for wrong in [0.9 * mu2, 1.1 * mu2] {
+        assert!(agrees("back", w2, mm1_response(p * lambda, wrong), 0.0).is_err());
+        let e = mm1_response(lambda, mu1) + p * mm1_response(p * lambda, wrong);
+        assert!(agrees("front", w, e, 0.0).is_err());
+    }
+    front.littles_law(1.0).unwrap();
+    back.littles_law(1.0).unwrap();
+}
