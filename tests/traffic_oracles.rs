@@ -128,6 +128,7 @@ fn run_services(text: &str, warmup_s: u64, services: &[&str]) -> Vec<Measured> {
     };
     let (time, service, in_flight) = (col("time_s"), col("service"), col("in_flight"));
     let (arrivals, completed, rejected) = (col("arrivals"), col("completed"), col("rejected"));
+    let timeouts = col("timeouts");
     let (mean, p50, p90, p99) = (
         col("latency_mean_s"),
         col("latency_p50_s"),
@@ -152,6 +153,7 @@ fn run_services(text: &str, warmup_s: u64, services: &[&str]) -> Vec<Measured> {
                 batches.push(Batch {
                     arrivals: num(&r[arrivals]),
                     rejected: num(&r[rejected]),
+                    timeouts: num(&r[timeouts]),
                     completed: num(&r[completed]),
                     mean: num(&r[mean]),
                     quantiles: [num(&r[p50]), num(&r[p90]), num(&r[p99])],
@@ -173,6 +175,7 @@ fn run_services(text: &str, warmup_s: u64, services: &[&str]) -> Vec<Measured> {
 struct Batch {
     arrivals: f64,
     rejected: f64,
+    timeouts: f64,
     completed: f64,
     mean: f64,
     /// p50, p90, p99.
@@ -256,11 +259,16 @@ impl Measured {
 
     /// The fraction of arrivals refused, with its standard error.
     fn rejected_fraction(&self) -> Estimate {
-        let pairs: Vec<(f64, f64)> = self
-            .batches
-            .iter()
-            .map(|b| (b.rejected, b.arrivals))
-            .collect();
+        self.fraction(|b| b.rejected)
+    }
+
+    /// The fraction of arrivals whose caller gave up, with its standard error.
+    fn timed_out_fraction(&self) -> Estimate {
+        self.fraction(|b| b.timeouts)
+    }
+
+    fn fraction(&self, of: impl Fn(&Batch) -> f64) -> Estimate {
+        let pairs: Vec<(f64, f64)> = self.batches.iter().map(|b| (of(b), b.arrivals)).collect();
         ratio_estimate(&pairs)
     }
 
@@ -978,4 +986,44 @@ services:
     }
     front.littles_law(1.0).unwrap();
     back.littles_law(1.0).unwrap();
+}
+
+/// Timeouts in M/M/1: a caller gives up after T = 50 ms, but the pod still serves the
+/// request (the work is not cancelled), so the queue stays M/M/1 and a request times
+/// out exactly when its sojourn time, exponential with rate r = μ − λ = 20/s, exceeds
+/// T: P = e^{−rT} = e^{−1} = 36.79 %. The completed ones are the sojourns below T:
+/// E[S | S < T] = 1/r − T·e^{−rT}/(1 − e^{−rT}) = 20.91 ms. Negative controls: a
+/// 10 % slower or faster server, and a 10 % shorter timeout, fail.
+#[test]
+fn timeouts_cut_the_mm1_sojourn() {
+    let (lambda, mu, t) = (80.0, 100.0, 0.05);
+    let text = Setup {
+        pods: 1,
+        workers: 1,
+        queue_capacity: None,
+        resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
+        lb: "round-robin",
+        arrivals: "poisson: 80/s",
+        demand: "{exponential: {mean: 10ms}}",
+        // 80/s × 12,500 s = 10^6 requests; 100 s batches.
+        duration_s: 12_600,
+        warmup_s: 100,
+        interval_s: 100,
+        seed: 27,
+    }
+    .yaml()
+        + "      timeout: 50ms\n";
+    let m = run_services(&text, 100, &["web"]).pop().expect("web");
+    let timed_out = |r: f64, t: f64| (-r * t).exp();
+    let completed_mean = |r: f64, t: f64| 1.0 / r - t * (-r * t).exp() / (1.0 - (-r * t).exp());
+    let (p, w) = (m.timed_out_fraction(), m.mean_latency());
+    agrees("timed out", p, timed_out(mu - lambda, t), 0.0).unwrap();
+    agrees("completed", w, completed_mean(mu - lambda, t), 0.0).unwrap();
+    for (wrong_mu, wrong_t) in [(0.9 * mu, t), (1.1 * mu, t), (mu, 0.9 * t)] {
+        let r = wrong_mu - lambda;
+        assert!(agrees("timed out", p, timed_out(r, wrong_t), 0.0).is_err());
+        assert!(agrees("completed", w, completed_mean(r, wrong_t), 0.0).is_err());
+    }
+    assert_eq!(m.get("requests_rejected"), 0.0);
+    assert_eq!(m.get("requests_failed"), m.get("requests_timed_out"));
 }
