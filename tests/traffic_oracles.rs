@@ -1027,3 +1027,78 @@ fn timeouts_cut_the_mm1_sojourn() {
     assert_eq!(m.get("requests_rejected"), 0.0);
     assert_eq!(m.get("requests_failed"), m.get("requests_timed_out"));
 }
+
+/// Synchronous calls: `front` (one single-worker pod, Poisson λ = 80/s, exponential
+/// demand with mean 5 ms) calls `back` with probability ½ and holds its worker until
+/// the answer. Back has 20 full-speed workers for 0.4 busy ones on average (40/s ×
+/// 10 ms), so a call never waits there (all 20 busy: Erlang B(20, 0.4) ≈ 3·10^-27)
+/// and takes exactly back's constant demand,
+/// 10 ms. Front's service time is then S = S₁ + B·10 ms, B ~ Bernoulli(½):
+/// E[S] = 5 + 5 = 10 ms (ρ = 0.8), E[S²] = E[S₁²] + 2·½·E[S₁]·10 ms + ½·(10 ms)²
+/// = 1.5·10^-4 s², and front is M/G/1: W = E[S] + λE[S²]/(2(1 − ρ)) = 40 ms
+/// (Pollaczek–Khinchine). Negative controls: M/M/1 with the same mean (50 ms) and the
+/// asynchronous value (front's own M/M/1 plus ½·10 ms: 13.3 ms) fail.
+#[test]
+fn synchronous_calls_hold_the_worker() {
+    let text = r#"apiVersion: kubesim/v1
+kind: Scenario
+metadata: {name: sync-calls}
+seed: 28
+# 80/s × 12,500 s = 10^6 front requests; 100 s batches.
+duration: 12600s
+metrics: {interval: 100s, warmup: 100s}
+cluster:
+  nodePools:
+    - {name: n, count: 2, capacity: {cpu: 64, memory: 64Gi, pods: 110}}
+workloads:
+  deployments:
+    - metadata: {name: front}
+      spec:
+        template:
+          metadata: {labels: {app: front}}
+          spec:
+            containers: [{name: app, resources: {limits: {cpu: 1}}}]
+    - metadata: {name: back}
+      spec:
+        template:
+          metadata: {labels: {app: back}}
+          spec:
+            containers: [{name: app, resources: {limits: {cpu: 20}}}]
+      simulation:
+        serving: {workers: 20}
+services:
+  - metadata: {name: front}
+    spec: {type: LoadBalancer, selector: {app: front}}
+    simulation:
+      demand: {exponential: {mean: 5ms}}
+      calls: [{service: back, probability: 0.5}]
+      traffic: {poisson: 80/s, start: 5s}
+  - metadata: {name: back}
+    spec: {selector: {app: back}}
+    simulation:
+      demand: 10ms
+"#;
+    let mut m = run_services(text, 100, &["front", "back"]);
+    let (back, front) = (m.pop().expect("back"), m.pop().expect("front"));
+    front.assert_clean(9.5e5);
+    back.assert_clean(4.5e5);
+    // Back never queues: every call takes its demand exactly.
+    assert!(erlang_b(20, 0.4) < 1e-26);
+    assert_eq!(back.get("latency_mean_s"), 0.01);
+    // The histograms keep 3 significant digits.
+    let max = back.get("latency_max_s");
+    assert!(
+        (max - 0.01).abs() <= HISTOGRAM_ERROR * 0.01,
+        "back max {max}"
+    );
+    let lambda = 80.0;
+    let (es1, s2, p) = (0.005, 0.01, 0.5);
+    let es = es1 + p * s2;
+    let es2 = 2.0 * es1 * es1 + 2.0 * p * es1 * s2 + p * s2 * s2;
+    let w = front.mean_latency();
+    agrees("front", w, mg1_response(lambda, es, es2), 0.0).unwrap();
+    assert!(agrees("front as M/M/1", w, mm1_response(lambda, 1.0 / es), 0.0).is_err());
+    let asynchronous = mm1_response(lambda, 1.0 / es1) + p * s2;
+    assert!(agrees("front, asynchronous", w, asynchronous, 0.0).is_err());
+    front.littles_law(1.0).unwrap();
+}
