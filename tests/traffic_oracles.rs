@@ -419,6 +419,37 @@ fn gi_m1_response(lst: impl Fn(f64) -> f64, mu: f64) -> f64 {
     1.0 / (mu * (1.0 - 0.5 * (lo + hi)))
 }
 
+/// M/M/c response-time percentile. The response time is T = Wq + S with S ~ Exp(μ)
+/// and Wq = 0 with probability 1 − C, else Exp(θ), θ = cμ − λ (both independent of S).
+/// So P(T > t) = (1 − C)e^{−μt} + C·P(Exp(θ) + Exp(μ) > t), where the sum's tail is
+/// (θe^{−μt} − μe^{−θt})/(θ − μ), or e^{−μt}(1 + μt) when θ = μ (Erlang-2). The
+/// p-quantile solves P(T > t) = 1 − p, by bisection (the tail decreases in t).
+fn mmc_percentile(p: f64, c: u32, lambda: f64, mu: f64) -> f64 {
+    let wait = erlang_c(c, lambda / mu);
+    let theta = f64::from(c) * mu - lambda;
+    let tail = |t: f64| {
+        let sum = if ((theta - mu) / mu).abs() < 1e-9 {
+            (-mu * t).exp() * (1.0 + mu * t)
+        } else {
+            (theta * (-mu * t).exp() - mu * (-theta * t).exp()) / (theta - mu)
+        };
+        (1.0 - wait) * (-mu * t).exp() + wait * sum
+    };
+    let (mut lo, mut hi) = (0.0, 1.0 / mu);
+    while tail(hi) > 1.0 - p {
+        hi *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if tail(mid) > 1.0 - p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
 /// E_n/M/1 mean response time, each pod of a round-robin dispatcher over n pods with
 /// λ per pod (every n-th arrival of a Poisson stream of rate nλ: Erlang(n, nλ)
 /// inter-arrival times, A*(s) = (nλ/(nλ + s))^n): σ = (nλ/(nλ + μ(1 − σ)))^n.
@@ -465,6 +496,15 @@ fn formulas_match_their_worked_examples() {
     assert!((en_m1_response(100_000, 0.8, 1.0) - dm1_response(0.8, 1.0)).abs() < 1e-4);
     // Pollaczek–Khinchine with exponential service (E[S²] = 2/μ²) is M/M/1.
     assert!((mg1_response(0.8, 1.0, 2.0) - mm1_response(0.8, 1.0)).abs() < 1e-12);
+    // M/M/1 is M/M/c with c = 1; θ ≠ μ and θ = μ give the same tail in the limit.
+    for p in [0.5, 0.9, 0.99] {
+        assert!((mmc_percentile(p, 1, 0.8, 1.0) - mm1_percentile(p, 0.8, 1.0)).abs() < 1e-9);
+        let (a, b) = (
+            mmc_percentile(p, 10, 9.0, 1.0),
+            mmc_percentile(p, 10, 9.0 - 1e-6, 1.0),
+        );
+        assert!((a - b).abs() < 1e-4, "{a} {b}");
+    }
     // p50 of an exponential with rate 1 is ln 2.
     assert!((mm1_percentile(0.5, 0.0, 1.0) - 2f64.ln()).abs() < 1e-12);
 }
@@ -543,11 +583,11 @@ fn mm1_mean_and_percentiles() {
 /// M/M/c: one pod with c = 10 workers and 10 CPUs (each worker at full speed, so the
 /// pod is ten servers behind one FIFO queue), Poisson λ = 900/s, exponential demand
 /// with mean 10 ms (μ = 100/s): a = λ/μ = 9, ρ = 0.9, W = C/(cμ − λ) + 1/μ with C from
-/// Erlang C (the reference's c = 10, a = 9 example scaled by 1/μ: 16.687 ms).
-/// Negative control: a server 10 % faster fails (10 % slower saturates the pod: an
+/// Erlang C (the reference's c = 10, a = 9 example scaled by 1/μ: 16.687 ms), and the
+/// p50/p90/p99 of the response time (see [`mmc_percentile`]). Negative control: a server 10 % faster fails (10 % slower saturates the pod: an
 /// infinite W, which fails too).
 #[test]
-fn mmc_erlang_c_mean() {
+fn mmc_erlang_c_mean_and_percentiles() {
     let m = Setup {
         pods: 1,
         workers: 10,
@@ -567,6 +607,14 @@ fn mmc_erlang_c_mean() {
     let (c, lambda, mu) = (10, 900.0, 100.0);
     let w = m.mean_latency();
     agrees("M/M/10 mean", w, mmc_response(c, lambda, mu), 0.0).unwrap();
+    for (q, p) in [0.5, 0.9, 0.99].into_iter().enumerate() {
+        let expected = mmc_percentile(p, c, lambda, mu);
+        let est = m.percentile(q);
+        let what = format!("M/M/10 p{}", p * 100.0);
+        agrees(&what, est, expected, HISTOGRAM_ERROR * expected).unwrap();
+        let wrong = mmc_percentile(p, c, lambda, 1.1 * mu);
+        assert!(agrees(&what, est, wrong, HISTOGRAM_ERROR * wrong).is_err());
+    }
     for wrong in [0.9 * mu, 1.1 * mu] {
         assert!(
             agrees("M/M/10 mean", w, mmc_response(c, lambda, wrong), 0.0).is_err(),
