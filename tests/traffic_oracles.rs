@@ -584,8 +584,9 @@ fn mm1_mean_and_percentiles() {
 /// pod is ten servers behind one FIFO queue), Poisson λ = 900/s, exponential demand
 /// with mean 10 ms (μ = 100/s): a = λ/μ = 9, ρ = 0.9, W = C/(cμ − λ) + 1/μ with C from
 /// Erlang C (the reference's c = 10, a = 9 example scaled by 1/μ: 16.687 ms), and the
-/// p50/p90/p99 of the response time (see [`mmc_percentile`]). Negative control: a server 10 % faster fails (10 % slower saturates the pod: an
-/// infinite W, which fails too).
+/// p50/p90/p99 of the response time (see [`mmc_percentile`]). Negative control: a
+/// server 10 % faster fails (10 % slower saturates the pod: an infinite W, which fails
+/// too).
 #[test]
 fn mmc_erlang_c_mean_and_percentiles() {
     let m = Setup {
