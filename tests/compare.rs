@@ -281,11 +281,16 @@ fn bad_input_exits_2_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("out");
     let out = out.to_str().expect("utf-8 path");
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 11] = [
+        (
+            &["--vary", "policy=random"],
+            "unknown dimension `policy`; dimensions: scheduler, lb",
+        ),
         (
             &["--vary", "lb=random"],
-            "unknown dimension `lb`; dimensions: scheduler",
+            "the scenario has no Services, so load balancer `random` has nothing to balance",
         ),
+        (&["--vary", "lb=fastest"], "unknown load balancer `fastest`"),
         (&["--vary", "scheduler"], "expected DIM=V1,V2"),
         (&["--vary", "scheduler=default,,first-fit"], "empty value"),
         (

@@ -258,6 +258,16 @@ pub(super) fn services(
                     ),
                 );
             };
+            if out[k].demand.is_none() {
+                return cx.err(
+                    path,
+                    format!(
+                        "`{}` takes its demand from its trace's sizes, which its callers' requests \
+                         do not have; give it simulation.demand too",
+                        c.service
+                    ),
+                );
+            }
             out[i].calls[j].service = k as u16;
         }
     }
@@ -455,7 +465,8 @@ fn service(cx: &mut Ctx, path: &str, d: &ServiceDoc, duration: Option<Nanos>) ->
         }
         None => None,
     };
-    if demand.is_none() {
+    let sized = traffic.as_ref().is_some_and(|t| t.size_demand.is_some());
+    if demand.is_none() && !sized {
         return cx.err(
             format!("{spath}.demand"),
             "is required: the work of one request at one full CPU, e.g. {exponential: {mean: 10ms}}",

@@ -46,7 +46,7 @@ const MAX_USER_PRIORITY: i32 = 1_000_000_000;
 /// and the notes for the user.
 pub(super) struct Ctx<'a> {
     file: &'a str,
-    base_dir: &'a Path,
+    pub(super) base_dir: &'a Path,
     pub(super) resources: ResourceNames,
     pub(super) warnings: BTreeSet<String>,
 }
@@ -1320,48 +1320,23 @@ fn arrivals(cx: &Ctx, path: &str, a: &ArrivalsDoc, duration: Option<Nanos>) -> R
 
 /// Reads arrival times (seconds, one per row) from a CSV column.
 fn csv_times(cx: &Ctx, path: &str, file: &str, column: &str) -> R<Vec<Nanos>> {
-    let full = cx.base_dir.join(file);
-    let shown = full.display().to_string();
-    let mut rdr = match csv::Reader::from_path(&full) {
-        Ok(r) => r,
-        Err(e) => return cx.err(path, format!("cannot read `{shown}`: {e}")),
-    };
-    let headers = match rdr.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => return cx.err(path, format!("`{shown}`: {e}")),
-    };
-    let Some(col) = headers.iter().position(|h| h == column) else {
-        let cols: Vec<&str> = headers.iter().collect();
-        return cx.err(
-            path,
-            format!(
-                "`{shown}` has no column `{column}` (columns: {}); name it with `column:`",
-                cols.join(", ")
-            ),
-        );
-    };
+    let mut input = super::csv_input::CsvInput::open(cx, path, file)?;
+    let col = input.column(cx, path, column, "column")?;
+    let shown = input.shown.clone();
     let mut times = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let line = i + 2;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => return cx.err(path, format!("`{shown}` line {line}: {e}")),
-        };
+    input.rows(cx, path, MAX_PODS, "arrivals", |line, rec| {
         let field = rec.get(col).unwrap_or("").trim();
-        let secs: f64 = match field.parse() {
-            Ok(v) if f64::is_finite(v) && v >= 0.0 => v,
-            _ => {
-                return cx.err(
-                    path,
-                    format!("`{shown}` line {line}: `{field}` is not a time in seconds >= 0"),
-                );
+        match field.parse::<f64>() {
+            Ok(v) if f64::is_finite(v) && v >= 0.0 => {
+                times.push(crate::engine::time::secs_to_nanos(v));
+                Ok(())
             }
-        };
-        if times.len() as u64 >= MAX_PODS {
-            return cx.err(path, format!("`{shown}` has more than {MAX_PODS} arrivals"));
+            _ => cx.err(
+                path,
+                format!("`{shown}` line {line}: `{field}` is not a time in seconds >= 0"),
+            ),
         }
-        times.push(crate::engine::time::secs_to_nanos(secs));
-    }
+    })?;
     Ok(times)
 }
 

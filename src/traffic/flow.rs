@@ -51,6 +51,10 @@ pub struct Traffic<'s> {
     scratch: Vec<(u16, Nanos)>,
     /// `services.csv`.
     pub(super) rows: super::output::Rows,
+    /// What was drawn for each request created: (Service, its caller's seed or 0 for an
+    /// external request, demand, key), for the common-random-numbers test.
+    #[cfg(test)]
+    drawn: Vec<(u16, u64, Nanos, u64)>,
 }
 
 impl<'s> Traffic<'s> {
@@ -108,6 +112,8 @@ impl<'s> Traffic<'s> {
             calls_key: StreamKey::new(scenario.seed, "calls"),
             scratch: Vec::new(),
             rows: super::output::Rows::new(scenario.interval),
+            #[cfg(test)]
+            drawn: Vec::new(),
         }
     }
 
@@ -140,14 +146,20 @@ impl<'s> Traffic<'s> {
         let Some(ext) = self.external[usize::from(s)].as_mut() else {
             return;
         };
-        if ext.next.is_none() {
+        let Some(arrival) = ext.next else {
             return;
-        }
+        };
         // Everything random about the request is drawn now, from the Service's own
-        // stream: the same under every load balancer (DESIGN §3).
-        let demand = match spec.demand.as_ref() {
-            Some(d) => secs_to_nanos(d.sample(&mut ext.rng)),
-            None => 0,
+        // stream: the same under every load balancer and scheduler (DESIGN §3). A
+        // replayed trace's size column, when mapped, gives the demand instead.
+        let sized = spec
+            .traffic
+            .as_ref()
+            .and_then(|t| t.size_demand.zip(arrival.size));
+        let demand = match (sized, spec.demand.as_ref()) {
+            (Some((law, size)), _) => secs_to_nanos(law.seconds(size)),
+            (None, Some(d)) => secs_to_nanos(d.sample(&mut ext.rng)),
+            (None, None) => 0,
         };
         let key = spec
             .traffic
@@ -165,6 +177,8 @@ impl<'s> Traffic<'s> {
         let mut r = Request::new(s, (NONE, 0), ctx.now, demand);
         r.key = key;
         r.seed = seed;
+        #[cfg(test)]
+        self.drawn.push((s, 0, demand, key));
         let id = self.requests.alloc(r);
         self.dispatch(ctx, id);
     }
@@ -296,6 +310,8 @@ impl<'s> Traffic<'s> {
         for &(callee, demand) in &calls {
             let mut child = Request::new(callee, (id, generation), ctx.now, demand);
             child.key = r.key;
+            #[cfg(test)]
+            self.drawn.push((callee, r.seed, demand, r.key));
             child.seed = if self.specs[usize::from(callee)].calls.is_empty() {
                 0
             } else {
@@ -513,5 +529,84 @@ impl<'s> Traffic<'s> {
             self.stats[s].failed(ctx.now, false);
             self.give_up_or_retry(ctx, id, false);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::time::Nanos;
+    use crate::scenario::load_str;
+    use crate::{Scenario, Simulation};
+
+    /// An entry Service calling a backend with probability 0.5 and fan-out 3, both
+    /// with random demands; the backend's load balancer is `LB`.
+    const CHAIN: &str = r#"
+apiVersion: kubesim/v1
+kind: Scenario
+metadata: {name: crn}
+seed: SEED
+duration: 20s
+cluster:
+  nodePools: [{name: n, count: 2, capacity: {cpu: 16, memory: 64Gi}}]
+workloads:
+  deployments:
+    - metadata: {name: front}
+      spec:
+        replicas: 2
+        template:
+          metadata: {labels: {app: front}}
+          spec: {containers: [{name: c, resources: {requests: {cpu: 1}}}]}
+      simulation: {serving: {workers: 4}}
+    - metadata: {name: back}
+      spec:
+        replicas: 5
+        template:
+          metadata: {labels: {app: back}}
+          spec: {containers: [{name: c, resources: {requests: {cpu: 1}}}]}
+services:
+  - metadata: {name: front}
+    spec: {type: LoadBalancer, selector: {app: front}}
+    simulation:
+      loadBalancer: LB
+      demand: {exponential: {mean: 2ms}}
+      calls: [{service: back, probability: 0.5, fanOut: 3}]
+      traffic: {poisson: 400/s, start: 3s, keys: {uniform: 50}}
+  - metadata: {name: back}
+    spec: {selector: {app: back}}
+    simulation:
+      loadBalancer: LB
+      demand: {lognormal: {median: 3ms, sigma: 1}}
+      timeout: 20ms
+      retries: {attempts: 1, budget: 0.5}
+"#;
+
+    fn scenario(lb: &str, seed: u64) -> Scenario {
+        let text = CHAIN.replace("LB", lb).replace("SEED", &seed.to_string());
+        load_str(&text, "crn.yaml", std::path::Path::new(".")).expect("valid scenario")
+    }
+
+    /// Every request's draws: external requests in arrival order (their caller seed is
+    /// 0), then the distinct calls sorted (an attempt retried after its timeout makes
+    /// its calls again, with the same draws).
+    fn draws(s: &Scenario) -> Vec<(u16, u64, Nanos, u64)> {
+        let sink = || Box::new(std::io::sink()) as Box<dyn std::io::Write>;
+        let mut sim = Simulation::new(s, sink(), sink()).expect("simulation");
+        while sim.step().expect("step") {}
+        let t = sim.traffic().expect("the scenario has Services");
+        let (external, mut calls): (Vec<_>, Vec<_>) = t.drawn.iter().partition(|d| d.1 == 0);
+        calls.sort_unstable();
+        calls.dedup();
+        external.into_iter().chain(calls).collect()
+    }
+
+    #[test]
+    fn request_k_has_the_same_demand_key_and_calls_under_every_load_balancer() {
+        let base = draws(&scenario("round-robin", 5));
+        assert!(base.len() > 5_000, "{} requests", base.len());
+        for lb in ["random"] {
+            assert_eq!(draws(&scenario(lb, 5)), base, "{lb}");
+        }
+        // The draws do depend on the seed.
+        assert_ne!(draws(&scenario("round-robin", 6)), base);
     }
 }
