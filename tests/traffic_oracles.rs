@@ -1188,3 +1188,48 @@ fn keep_alive_connections_split_the_load_unevenly() {
     assert!(agrees("round robin per request", w, rr, 0.0).is_err());
     m.littles_law(1.0).unwrap();
 }
+
+/// Endpoints reach the load balancer `endpointDelay` after the pod turns Ready, which
+/// is `startupDelay` = 1 s after it is bound at 0 s; until then a request finds no
+/// endpoint and is refused. Constant arrivals at 3/s come at k/3 s, so with a delay d
+/// the refused ones are k/3 < 1 + d: k ≤ 4 for d = 0.5 s, k ≤ 6 for d = 1.1 s (no
+/// arrival coincides with the endpoint's arrival). All later ones complete (demand
+/// 1 ms, 333 ms apart).
+#[test]
+fn requests_before_the_endpoint_delay_are_refused() {
+    for (delay, refused) in [("500ms", 4.0), ("1100ms", 6.0)] {
+        let text = format!(
+            r#"apiVersion: kubesim/v1
+kind: Scenario
+metadata: {{name: endpoint-delay}}
+seed: 30
+duration: 10s
+cluster:
+  nodePools: [{{name: n, count: 1, capacity: {{cpu: 4, memory: 4Gi}}}}]
+workloads:
+  deployments:
+    - metadata: {{name: web}}
+      spec:
+        template:
+          metadata: {{labels: {{app: web}}}}
+          spec:
+            containers: [{{name: app, resources: {{requests: {{cpu: 1}}}}}}]
+      simulation:
+        startupDelay: 1s
+services:
+  - metadata: {{name: web}}
+    spec: {{type: LoadBalancer, selector: {{app: web}}}}
+    simulation:
+      endpointDelay: {delay}
+      demand: 1ms
+      traffic: {{constant: 3/s}}
+"#
+        );
+        let m = run_services(&text, 0, &["web"]).pop().expect("web");
+        // Arrivals at 1/3 s … 30/3 s = 10 s (the last at the end, still in service).
+        assert_eq!(m.get("requests_arrived"), 30.0, "{delay}");
+        assert_eq!(m.get("requests_rejected"), refused, "{delay}");
+        assert_eq!(m.get("requests_completed"), 29.0 - refused, "{delay}");
+        assert_eq!(m.get("requests_failed"), 0.0, "{delay}");
+    }
+}
