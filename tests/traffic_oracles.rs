@@ -597,14 +597,15 @@ fn mmc_erlang_c_mean_and_percentiles() {
         lb: "round-robin",
         arrivals: "poisson: 900/s",
         demand: "{exponential: {mean: 10ms}}",
-        // 900/s × 1,150 s ≈ 10^6 requests in 115 batches of 9,000.
-        duration_s: 1_200,
+        // 900/s × 2,250 s ≈ 2·10^6 requests in 112 batches of 18,000: the p90 and
+        // p99 need that many for a standard error well below 1.5 %.
+        duration_s: 2_300,
         warmup_s: 50,
-        interval_s: 10,
+        interval_s: 20,
         seed: 12,
     }
     .run();
-    m.assert_clean(1e6);
+    m.assert_clean(2e6);
     let (c, lambda, mu) = (10, 900.0, 100.0);
     let w = m.mean_latency();
     agrees("M/M/10 mean", w, mmc_response(c, lambda, mu), 0.0).unwrap();
