@@ -821,12 +821,21 @@ fn worker_speed_is_cpu_over_workers() {
 /// M/G/1 (Pollaczek–Khinchine): one single-worker pod, Poisson λ = 80/s, demand with
 /// mean 10 ms (ρ = 0.8) but not exponential: W = E[S] + λE[S²]/(2(1 − ρ)).
 /// Constant 10 ms: E[S²] = 10^-4 s², W = 30 ms. Uniform on [0, 20 ms): E[S²] =
-/// (20 ms)²/3, W = 36.67 ms. Negative controls: the exponential's E[S²] = 2E[S]²
-/// (M/M/1, 50 ms) and a 10 % longer mean demand fail, so the check sees the
-/// distribution's shape, not only its mean.
+/// (20 ms)²/3, W = 36.67 ms. Lognormal with median m = 8 ms and σ = 0.5 (the log's
+/// standard deviation): E[S] = m·e^{σ²/2} = 9.07 ms (ρ = 0.725), E[S²] = m²·e^{2σ²},
+/// W = 24.41 ms. Negative controls: the exponential's E[S²] = 2E[S]² and a 10 % longer
+/// demand fail, so the check sees the distribution's shape, not only its mean; for the
+/// lognormal, so does σ read as the log's variance (σ = √0.5).
 #[test]
 fn mg1_pollaczek_khinchine() {
     let lambda = 80.0;
+    let lognormal = |m: f64, sigma: f64| {
+        (
+            m * (sigma * sigma / 2.0).exp(),
+            m * m * (2.0 * sigma * sigma).exp(),
+        )
+    };
+    let (ln_es, ln_es2) = lognormal(0.008, 0.5);
     for (demand, es, es2, seed) in [
         ("10ms", 0.01, 1e-4, 18),
         (
@@ -835,6 +844,7 @@ fn mg1_pollaczek_khinchine() {
             0.02f64.powi(2) / 3.0,
             19,
         ),
+        ("{lognormal: {median: 8ms, sigma: 0.5}}", ln_es, ln_es2, 31),
     ] {
         let m = Setup {
             pods: 1,
@@ -858,6 +868,10 @@ fn mg1_pollaczek_khinchine() {
         assert!(agrees(demand, w, exponential, 0.0).is_err());
         let slower = mg1_response(lambda, 1.1 * es, es2 * 1.21);
         assert!(agrees(demand, w, slower, 0.0).is_err());
+        if demand.starts_with("{lognormal") {
+            let (es, es2) = lognormal(0.008, 0.5f64.sqrt());
+            assert!(agrees("σ as variance", w, mg1_response(lambda, es, es2), 0.0).is_err());
+        }
         m.littles_law(1.0).unwrap();
     }
 }
