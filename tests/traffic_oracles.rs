@@ -27,7 +27,7 @@ const HISTOGRAM_ERROR: f64 = 1e-3;
 
 /// One Service `web` of type LoadBalancer in front of `pods` identical pods.
 struct Setup<'a> {
-    /// Pods of the Deployment (one node each, so they never share anything).
+    /// Pods of the Deployment.
     pods: u32,
     /// `simulation.serving.workers` of each pod.
     workers: u32,
@@ -52,6 +52,7 @@ struct Setup<'a> {
 }
 
 impl Setup<'_> {
+    /// The scenario text.
     fn yaml(&self) -> String {
         format!(
             r#"apiVersion: kubesim/v1
