@@ -1171,41 +1171,57 @@ services:
     front.littles_law(1.0).unwrap();
 }
 
-/// Keep-alive connections pin load: 3 connections over 2 single-worker pods under
-/// round robin open 2 connections to one pod and 1 to the other, and each request
-/// (its key a random 64-bit number) takes a uniformly random connection. So the pods
-/// see Bernoulli-thinned Poisson streams of ⅔ and ⅓ of λ = 120/s, M/M/1 queues at
-/// ρ = 0.8 and 0.4: W = ⅔/(100 − 80) + ⅓/(100 − 40) = 38.89 ms. Negative controls: an
-/// even split (random routing, 25 ms) and round robin per request (E_2/M/1) fail.
+/// Keep-alive connections and `ClientIP` affinity pin load. 3 connections over 2
+/// single-worker pods under round robin open 2 connections to one pod and 1 to the
+/// other, and each request (its key a random 64-bit number) takes a uniformly random
+/// connection. Likewise 3 client keys drawn uniformly under `ClientIP` affinity (its
+/// 3-hour default timeout outlasts the run) stick where round robin first sent them:
+/// 2 to one pod, 1 to the other. Either way the pods see Bernoulli-thinned Poisson
+/// streams of ⅔ and ⅓ of λ = 120/s, M/M/1 queues at ρ = 0.8 and 0.4:
+/// W = ⅔/(100 − 80) + ⅓/(100 − 40) = 38.89 ms. Negative controls: an even split
+/// (random routing, 25 ms) and round robin per request (E_2/M/1) fail.
 #[test]
-fn keep_alive_connections_split_the_load_unevenly() {
+fn pinned_clients_split_the_load_unevenly() {
     let (lambda, mu) = (120.0, 100.0);
-    let text = Setup {
-        pods: 2,
-        workers: 1,
-        queue_capacity: None,
-        resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
-        lb: "round-robin",
-        arrivals: "poisson: 120/s",
-        demand: "{exponential: {mean: 10ms}}",
-        // 120/s × 8,400 s ≈ 10^6 requests; 100 s batches.
-        duration_s: 8_500,
-        warmup_s: 100,
-        interval_s: 100,
-        seed: 29,
+    for (arrivals, seed, pin) in [
+        ("poisson: 120/s", 29, "keep-alive"),
+        ("poisson: 120/s, keys: {uniform: 3}", 35, "ClientIP"),
+    ] {
+        let text = Setup {
+            pods: 2,
+            workers: 1,
+            queue_capacity: None,
+            resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
+            lb: "round-robin",
+            arrivals,
+            demand: "{exponential: {mean: 10ms}}",
+            // 120/s × 8,400 s ≈ 10^6 requests; 100 s batches.
+            duration_s: 8_500,
+            warmup_s: 100,
+            interval_s: 100,
+            seed,
+        }
+        .yaml();
+        let text = if pin == "keep-alive" {
+            text + "      keepAlive: {connections: 3}\n"
+        } else {
+            let selector = "      selector: {app: web}\n";
+            text.replace(
+                selector,
+                &format!("{selector}      sessionAffinity: ClientIP\n"),
+            )
+        };
+        let m = run_services(&text, 100, &["web"]).pop().expect("web");
+        m.assert_clean(9.5e5);
+        let w = m.mean_latency();
+        let expected = 2.0 / 3.0 * mm1_response(2.0 / 3.0 * lambda, mu)
+            + 1.0 / 3.0 * mm1_response(lambda / 3.0, mu);
+        agrees(pin, w, expected, 0.0).unwrap();
+        assert!(agrees("even split", w, mm1_response(lambda / 2.0, mu), 0.0).is_err());
+        let rr = en_m1_response(2, lambda / 2.0, mu);
+        assert!(agrees("round robin per request", w, rr, 0.0).is_err());
+        m.littles_law(1.0).unwrap();
     }
-    .yaml()
-        + "      keepAlive: {connections: 3}\n";
-    let m = run_services(&text, 100, &["web"]).pop().expect("web");
-    m.assert_clean(9.5e5);
-    let w = m.mean_latency();
-    let expected = 2.0 / 3.0 * mm1_response(2.0 / 3.0 * lambda, mu)
-        + 1.0 / 3.0 * mm1_response(lambda / 3.0, mu);
-    agrees("3 connections over 2 pods", w, expected, 0.0).unwrap();
-    assert!(agrees("even split", w, mm1_response(lambda / 2.0, mu), 0.0).is_err());
-    let rr = en_m1_response(2, lambda / 2.0, mu);
-    assert!(agrees("round robin per request", w, rr, 0.0).is_err());
-    m.littles_law(1.0).unwrap();
 }
 
 /// Endpoints reach the load balancer `endpointDelay` after the pod turns Ready, which
