@@ -189,12 +189,8 @@ fn open<'s>(scenario: &'s Scenario, out_dir: Option<&Path>) -> Result<Simulation
     if let Some(dir) = out_dir {
         sim.write_deployments_to(Box::new(create(dir, "deployments.csv")?))
             .map_err(Error::output)?;
-        let services = || {
-            create(dir, "services.csv")
-                .map(|w| Box::new(w) as Box<dyn Write>)
-                .map_err(|e| std::io::Error::other(e.to_string()))
-        };
-        sim.write_services_to(services).map_err(Error::output)?;
+        sim.write_services_to(Box::new(create(dir, "services.csv")?))
+            .map_err(Error::output)?;
     }
     Ok(sim)
 }

@@ -3,9 +3,12 @@
 //! anti-affinity, priorities with preemption, every placement policy, scheduling cycles
 //! that take time, node failures from pools' `failures` and from `node_failure` and
 //! `zone_outage` events, rollouts (RollingUpdate and Recreate) to versions that may crash,
-//! rollbacks, Job pods that crash and restart or fail), after every single event every
-//! pod is in exactly one phase, the phases add up to the pods created, no node holds more
-//! requests than its allocatable, and no pod runs on a node that is down.
+//! rollbacks, Job pods that crash and restart or fail, Services with traffic, calls,
+//! timeouts and retries over those pods), after every single event every pod is in exactly
+//! one phase, the phases add up to the pods created, no node holds more requests than its
+//! allocatable, no pod runs on a node that is down, every Service's requests are conserved
+//! (arrived = completed + rejected + failed + in flight) and only running pods hold
+//! requests.
 //! (`run_checked` recounts everything after each event and fails on any difference.)
 
 mod common;
@@ -71,6 +74,92 @@ struct Deploy {
 /// A rollout to a second version at `.0` s, whose containers crash if `.1`, and a rollback
 /// `.2` s later if given.
 type Rollout = (u32, bool, Option<u32>);
+
+/// Services over the Deployments: Service i selects Deployment i; the first takes
+/// external Poisson traffic at `rate` per second and calls the second (if any) with
+/// probability 1/2; every Service uses load balancer `lb`.
+#[derive(Debug, Clone)]
+struct Traffic {
+    rate: u32,
+    lb: usize,
+    workers: u32,
+    queue: Option<u32>,
+    timeout_ms: Option<u32>,
+    retries: Option<u32>,
+    keep_alive: bool,
+}
+
+/// Every load-balancing policy.
+const LBS: [&str; 13] = [
+    "round-robin",
+    "random",
+    "weighted-round-robin",
+    "least-connections",
+    "power-of-two",
+    "power-of-3",
+    "ring-hash",
+    "maglev",
+    "iptables",
+    "ipvs-rr",
+    "ipvs-lc",
+    "ipvs-sed",
+    "ipvs-nq",
+];
+
+fn traffic() -> impl Strategy<Value = Traffic> {
+    (
+        1u32..200,
+        0..LBS.len(),
+        1u32..4,
+        prop::option::of(0u32..5),
+        prop::option::of(5u32..500),
+        prop::option::of(1u32..3),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(rate, lb, workers, queue, timeout_ms, retries, keep_alive)| Traffic {
+                rate,
+                lb,
+                workers,
+                queue,
+                timeout_ms,
+                retries,
+                keep_alive,
+            },
+        )
+}
+
+fn render_traffic(y: &mut String, deploys: usize, t: &Traffic) {
+    if deploys == 0 {
+        return;
+    }
+    let lb = LBS[t.lb];
+    *y += "services:\n";
+    for i in 0..deploys {
+        *y += &format!(
+            "  - metadata: {{name: s{i}}}\n    spec: {{type: {}, selector: {{app: d{i}}}}}\n    simulation:\n      loadBalancer: {lb}\n      demand: {{exponential: {{mean: 20ms}}}}\n",
+            if i == 0 { "LoadBalancer" } else { "ClusterIP" }
+        );
+        if i == 0 {
+            *y += &format!(
+                "      traffic: {{poisson: {}/s, keys: {{uniform: 20}}}}\n",
+                t.rate
+            );
+            if deploys > 1 {
+                *y += "      calls: [{service: s1, probability: 0.5}]\n";
+            }
+        }
+        if let Some(ms) = t.timeout_ms {
+            *y += &format!("      timeout: {ms}ms\n");
+        }
+        if let Some(n) = t.retries {
+            *y += &format!("      retries: {{attempts: {n}, budget: 0.5}}\n");
+        }
+        if t.keep_alive {
+            *y += "      keepAlive: {connections: 3}\n";
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 struct JobStream {
@@ -186,7 +275,9 @@ fn render(
     deploys: &[Deploy],
     jobs: &[JobStream],
     faults: &[Fault],
+    traffic: Option<&Traffic>,
 ) -> String {
+    let serving = traffic.map_or((1, None), |t| (t.workers, t.queue));
     let mut y = format!(
         "apiVersion: kubesim/v1\nkind: Scenario\nmetadata: {{name: prop}}\nseed: {seed}\nduration: 20m\n\
          scheduler: {{policy: {}, cycleTime: {cycle_ms}ms}}\n\
@@ -257,7 +348,14 @@ fn render(
             "            containers: [{{name: c, resources: {{requests: {{cpu: {}m, memory: {}Mi}}}}}}]\n",
             d.cpu_m, d.mem_mi
         );
-        y += "      simulation: {startupDelay: {uniform: {min: 0s, max: 5s}}}\n";
+        y += &format!(
+            "      simulation: {{startupDelay: {{uniform: {{min: 0s, max: 5s}}}}, serving: {{workers: {}{}}}}}\n",
+            serving.0,
+            serving
+                .1
+                .map(|q| format!(", queueCapacity: {q}"))
+                .unwrap_or_default()
+        );
     }
     y += "  jobs:\n";
     for (i, j) in jobs.iter().enumerate() {
@@ -333,6 +431,9 @@ fn render(
             ),
         };
     }
+    if let Some(t) = traffic {
+        render_traffic(&mut y, deploys.len(), t);
+    }
     y
 }
 
@@ -348,8 +449,9 @@ proptest! {
         deploys in prop::collection::vec(deploy(), 0..4),
         jobs in prop::collection::vec(job(), 0..3),
         faults in prop::collection::vec(fault(), 0..3),
+        traffic in prop::option::of(traffic()),
     ) {
-        let text = render(seed, (policy, cycle_ms), &pools, &deploys, &jobs, &faults);
+        let text = render(seed, (policy, cycle_ms), &pools, &deploys, &jobs, &faults, traffic.as_ref());
         let (_, o) = run_checked(&text);
         let c = &o.cluster;
         let phases: u64 = kubesim::cluster::pod::PodPhase::ALL.iter().map(|&p| c.count(p)).sum();
@@ -472,7 +574,7 @@ proptest! {
         let pools: Vec<Pool> = pools.into_iter().map(|p| Pool { failures: None, ..p }).collect();
         let deploys: Vec<Deploy> = deploys.into_iter().map(|d| Deploy { rollout: None, ..d }).collect();
         let jobs: Vec<JobStream> = jobs.into_iter().map(|j| JobStream { crash: None, ..j }).collect();
-        let base = render(seed, (policy, 0), &pools, &deploys, &jobs, &[]);
+        let base = render(seed, (policy, 0), &pools, &deploys, &jobs, &[], None);
         let text = render_disruption(base, deploys.len(), !jobs.is_empty(), &d);
         let s = scenario(&text);
         let mut sim = kubesim::Simulation::new(&s, Box::new(std::io::sink()), Box::new(std::io::sink()))

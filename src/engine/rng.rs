@@ -21,7 +21,7 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 }
 
 /// One step of SplitMix64: a bijective mixer with good avalanche, used to spread keys.
-fn splitmix64(state: &mut u64) -> u64 {
+pub fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

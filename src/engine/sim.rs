@@ -191,7 +191,8 @@ impl<'s> Simulation<'s> {
         let mut traffic_summary = Vec::new();
         if let Some(t) = &mut self.traffic {
             t.finish(end).map_err(Error::output)?;
-            t.check_conservation().map_err(Error::Invariant)?;
+            t.check_conservation(&self.cluster)
+                .map_err(Error::Invariant)?;
             traffic_summary = t.summary();
         }
         Ok(Outcome {
@@ -254,6 +255,11 @@ impl<'s> Simulation<'s> {
             self.dispatch_request(event);
             if let Some(tr) = &self.traffic {
                 tr.check_limit(self.now)?;
+                if self.check_every_event {
+                    tr.check_conservation(&self.cluster).map_err(|m| {
+                        Error::Invariant(format!("at t={} ns after {event:?}: {m}", self.now))
+                    })?;
+                }
             }
             return Ok(true);
         }
@@ -272,6 +278,11 @@ impl<'s> Simulation<'s> {
             self.cluster.check_invariants().map_err(|m| {
                 Error::Invariant(format!("at t={} ns after {event:?}: {m}", self.now))
             })?;
+            if let Some(tr) = &self.traffic {
+                tr.check_conservation(&self.cluster).map_err(|m| {
+                    Error::Invariant(format!("at t={} ns after {event:?}: {m}", self.now))
+                })?;
+            }
         }
         if self.cluster.pods.len() as u64 > MAX_PODS {
             return Err(Error::Limit(format!(
@@ -330,14 +341,15 @@ impl<'s> Simulation<'s> {
     }
 
     /// Streams `services.csv` to `out` (by default it goes nowhere); a scenario without
-    /// Services writes none.
-    pub fn write_services_to(
-        &mut self,
-        out: impl FnOnce() -> io::Result<Box<dyn Write>>,
-    ) -> io::Result<()> {
+    /// Services writes its header only.
+    pub fn write_services_to(&mut self, out: Box<dyn Write>) -> io::Result<()> {
         match &mut self.traffic {
-            Some(t) => t.write_services_to(out()?),
-            None => Ok(()),
+            Some(t) => t.write_services_to(out),
+            None => {
+                let mut w = csv::Writer::from_writer(out);
+                w.write_record(crate::traffic::output::COLUMNS)?;
+                w.flush()
+            }
         }
     }
 

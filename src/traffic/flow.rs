@@ -135,6 +135,48 @@ impl<'s> Traffic<'s> {
         }
     }
 
+    /// Checks that every pod with a server is running, and that each request a server
+    /// holds names that server's pod.
+    pub(super) fn check_servers(
+        &self,
+        cluster: &crate::cluster::ClusterState,
+    ) -> Result<(), String> {
+        for (pod, &k) in self.server_of.iter().enumerate() {
+            if k == NONE {
+                continue;
+            }
+            let phase = cluster.pods[pod].phase;
+            if phase != PodPhase::Running {
+                return Err(format!(
+                    "pod {} serves requests but is {phase:?}",
+                    cluster.pod_name(PodId(pod as u32))
+                ));
+            }
+            let srv = &self.servers[k as usize];
+            let held = srv.queue.iter().chain(&srv.admitted);
+            if let Some(r) = held
+                .map(|&id| self.requests.get(id))
+                .find(|r| r.pod != pod as u32)
+            {
+                return Err(format!(
+                    "pod {} holds a request of pod index {}",
+                    cluster.pod_name(PodId(pod as u32)),
+                    r.pod
+                ));
+            }
+            if srv.busy > srv.workers || srv.computing > srv.busy {
+                return Err(format!(
+                    "pod {}: {} of {} workers busy, {} computing",
+                    cluster.pod_name(PodId(pod as u32)),
+                    srv.busy,
+                    srv.workers,
+                    srv.computing
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Requests whose caller still waits for them.
     pub(super) fn held_unabandoned(&self) -> u64 {
         self.requests.in_use().filter(|r| !r.abandoned).count() as u64
@@ -539,7 +581,8 @@ mod tests {
     use crate::{Scenario, Simulation};
 
     /// An entry Service calling a backend with probability 0.5 and fan-out 3, both
-    /// with random demands; the backend's load balancer is `LB`.
+    /// with random demands; the backend's load balancer is `LB`. Traffic stops 5 s
+    /// before the end, so that every request has made its calls by then.
     const CHAIN: &str = r#"
 apiVersion: kubesim/v1
 kind: Scenario
@@ -570,7 +613,9 @@ services:
       loadBalancer: LB
       demand: {exponential: {mean: 2ms}}
       calls: [{service: back, probability: 0.5, fanOut: 3}]
-      traffic: {poisson: 400/s, start: 3s, keys: {uniform: 50}}
+      traffic:
+        steps: [{at: 3s, rate: 400/s}, {at: 15s, rate: 0}]
+        keys: {uniform: 50}
   - metadata: {name: back}
     spec: {selector: {app: back}}
     simulation:
@@ -603,7 +648,21 @@ services:
     fn request_k_has_the_same_demand_key_and_calls_under_every_load_balancer() {
         let base = draws(&scenario("round-robin", 5));
         assert!(base.len() > 5_000, "{} requests", base.len());
-        for lb in ["random"] {
+        for lb in [
+            "random",
+            "round-robin",
+            "weighted-round-robin",
+            "least-connections",
+            "power-of-two",
+            "power-of-3",
+            "ring-hash",
+            "maglev",
+            "iptables",
+            "ipvs-rr",
+            "ipvs-lc",
+            "ipvs-sed",
+            "ipvs-nq",
+        ] {
             assert_eq!(draws(&scenario(lb, 5)), base, "{lb}");
         }
         // The draws do depend on the seed.

@@ -173,8 +173,10 @@ impl Traffic<'_> {
     }
 
     /// Checks request conservation per Service over the whole run: every attempt that
-    /// arrived was completed, rejected, failed, or is still in flight.
-    pub fn check_conservation(&self) -> Result<(), String> {
+    /// arrived was completed, rejected, failed, or is still in flight; and that only
+    /// pods whose containers run hold requests.
+    pub fn check_conservation(&self, cluster: &crate::cluster::ClusterState) -> Result<(), String> {
+        self.check_servers(cluster)?;
         let mut in_flight = 0u64;
         for (i, st) in self.stats.iter().enumerate() {
             let c = &st.run;
