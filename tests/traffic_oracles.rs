@@ -670,74 +670,74 @@ fn mmc_with_shared_cpu_is_slower_workers() {
 
 /// Uniform random routing over n = 10 single-worker pods: each pod sees a thinned
 /// Poisson stream of λ = 80/s, so each is an M/M/1 queue and W = 1/(μ − λ) = 50 ms
-/// whatever n. Negative controls: a 10 % slower or faster server, and the round-robin
-/// formula (E_10/M/1, a much shorter wait), fail.
+/// whatever n. kube-proxy's iptables mode (a chain of `statistic --mode random` rules
+/// with probabilities 1/n, 1/(n − 1), …, 1) is uniform random routing too. Negative
+/// controls: a 10 % slower or faster server, and the round-robin formula (E_10/M/1, a
+/// much shorter wait), fail.
 #[test]
 fn random_routing_is_mm1_per_pod() {
-    let m = Setup {
-        pods: 10,
-        workers: 1,
-        queue_capacity: None,
-        resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
-        lb: "random",
-        arrivals: "poisson: 800/s",
-        demand: "{exponential: {mean: 10ms}}",
-        // 800/s × 1,250 s = 10^6 requests; 10 s batches hold 8,000.
-        duration_s: 1_300,
-        warmup_s: 50,
-        interval_s: 10,
-        seed: 14,
-    }
-    .run();
-    m.assert_clean(9.5e5);
     let (n, lambda, mu) = (10, 80.0, 100.0);
-    let w = m.mean_latency();
-    agrees("random routing", w, mm1_response(lambda, mu), 0.0).unwrap();
-    for wrong in [0.9 * mu, 1.1 * mu] {
-        assert!(agrees("random", w, mm1_response(lambda, wrong), 0.0).is_err());
+    for (lb, seed) in [("random", 14), ("iptables", 33)] {
+        let m = Setup {
+            pods: n,
+            workers: 1,
+            queue_capacity: None,
+            resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
+            lb,
+            arrivals: "poisson: 800/s",
+            demand: "{exponential: {mean: 10ms}}",
+            // 800/s × 1,250 s = 10^6 requests; 10 s batches hold 8,000.
+            duration_s: 1_300,
+            warmup_s: 50,
+            interval_s: 10,
+            seed,
+        }
+        .run();
+        m.assert_clean(9.5e5);
+        let w = m.mean_latency();
+        agrees(lb, w, mm1_response(lambda, mu), 0.0).unwrap();
+        for wrong in [0.9 * mu, 1.1 * mu] {
+            assert!(agrees(lb, w, mm1_response(lambda, wrong), 0.0).is_err());
+        }
+        let rr = en_m1_response(n, lambda, mu);
+        assert!(agrees("as round robin", w, rr, 0.0).is_err());
+        m.littles_law(1.0).unwrap();
     }
-    assert!(
-        agrees(
-            "random as round robin",
-            w,
-            en_m1_response(n, lambda, mu),
-            0.0
-        )
-        .is_err()
-    );
-    m.littles_law(1.0).unwrap();
 }
 
 /// Round robin over n = 4 single-worker pods with Poisson λ = 320/s in all: each pod
 /// gets every 4th arrival, Erlang(4, 320/s) inter-arrival times with mean 1/80 s, so
-/// each is an E_4/M/1 queue at ρ = 0.8: W = 1/(μ(1 − σ)). Negative controls: a 10 %
-/// slower or faster server, and the random-routing formula (M/M/1), fail.
+/// each is an E_4/M/1 queue at ρ = 0.8: W = 1/(μ(1 − σ)). IPVS's `rr` scheduler is the
+/// same rotation. Negative controls: a 10 % slower or faster server, and the
+/// random-routing formula (M/M/1), fail.
 #[test]
 fn round_robin_is_en_m1_per_pod() {
-    let m = Setup {
-        pods: 4,
-        workers: 1,
-        queue_capacity: None,
-        resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
-        lb: "round-robin",
-        arrivals: "poisson: 320/s",
-        demand: "{exponential: {mean: 10ms}}",
-        // 320/s × 3,125 s = 10^6 requests; 25 s batches hold 8,000.
-        duration_s: 3_175,
-        warmup_s: 50,
-        interval_s: 25,
-        seed: 15,
-    }
-    .run();
-    m.assert_clean(9.5e5);
     let (n, lambda, mu) = (4, 80.0, 100.0);
-    let w = m.mean_latency();
-    agrees("round robin", w, en_m1_response(n, lambda, mu), 0.0).unwrap();
-    for wrong in [0.9 * mu, 1.1 * mu] {
-        assert!(agrees("round robin", w, en_m1_response(n, lambda, wrong), 0.0).is_err());
+    for (lb, seed) in [("round-robin", 15), ("ipvs-rr", 34)] {
+        let m = Setup {
+            pods: n,
+            workers: 1,
+            queue_capacity: None,
+            resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
+            lb,
+            arrivals: "poisson: 320/s",
+            demand: "{exponential: {mean: 10ms}}",
+            // 320/s × 3,125 s = 10^6 requests; 25 s batches hold 8,000.
+            duration_s: 3_175,
+            warmup_s: 50,
+            interval_s: 25,
+            seed,
+        }
+        .run();
+        m.assert_clean(9.5e5);
+        let w = m.mean_latency();
+        agrees(lb, w, en_m1_response(n, lambda, mu), 0.0).unwrap();
+        for wrong in [0.9 * mu, 1.1 * mu] {
+            assert!(agrees(lb, w, en_m1_response(n, lambda, wrong), 0.0).is_err());
+        }
+        assert!(agrees("as random", w, mm1_response(lambda, mu), 0.0).is_err());
+        m.littles_law(1.0).unwrap();
     }
-    assert!(agrees("round robin as random", w, mm1_response(lambda, mu), 0.0).is_err());
-    m.littles_law(1.0).unwrap();
 }
 
 /// Little's law L = λW on one run, for shapes no closed form covers: several pods of
@@ -746,7 +746,20 @@ fn round_robin_is_en_m1_per_pod() {
 /// [`Measured::littles_law`]). Negative control: a throughput 1 % off fails.
 #[test]
 fn littles_law_holds_for_every_policy() {
-    for lb in ["round-robin", "random"] {
+    for lb in [
+        "round-robin",
+        "random",
+        "weighted-round-robin",
+        "least-connections",
+        "power-of-two",
+        "ring-hash",
+        "maglev",
+        "iptables",
+        "ipvs-rr",
+        "ipvs-lc",
+        "ipvs-sed",
+        "ipvs-nq",
+    ] {
         let m = Setup {
             pods: 3,
             workers: 4,
@@ -1266,5 +1279,121 @@ services:
         assert_eq!(m.get("requests_rejected"), refused, "{delay}");
         assert_eq!(m.get("requests_completed"), 29.0 - refused, "{delay}");
         assert_eq!(m.get("requests_failed"), 0.0, "{delay}");
+    }
+}
+
+/// The supermarket model's limit (Mitzenmacher 2001; Vvedenskaya, Dobrushin and
+/// Karpelevich 1996): with d choices among n → ∞ single-worker pods, each at load λ/μ,
+/// W = (1/μ) Σ_{i≥1} (λ/μ)^{(d^i − d)/(d − 1)}.
+fn supermarket_response(d: u32, lambda: f64, mu: f64) -> f64 {
+    let rho = lambda / mu;
+    let d = f64::from(d);
+    let mut sum = 0.0;
+    for i in 1..64 {
+        let term = rho.powf((d.powi(i) - d) / (d - 1.0));
+        sum += term;
+        if term < 1e-15 {
+            break;
+        }
+    }
+    sum / mu
+}
+
+/// Whether `est` lies in `[lo, hi]`, widened by [`Z`] standard errors, with a standard
+/// error small enough for the check to be tight.
+fn within(what: &str, est: Estimate, lo: f64, hi: f64) -> Result<(), String> {
+    let rel_se = est.se / est.value;
+    eprintln!(
+        "{what}: measured {:.6}, SE {:.6} ({:.2} %), bounds [{lo:.6}, {hi:.6}]",
+        est.value,
+        est.se,
+        rel_se * 100.0
+    );
+    if rel_se > MAX_REL_SE {
+        return Err(format!(
+            "{what}: standard error {:.2} %: too loose",
+            rel_se * 100.0
+        ));
+    }
+    if est.value < lo - Z * est.se || est.value > hi + Z * est.se {
+        return Err(format!(
+            "{what}: measured {:.6} ± {:.6} (SE) outside [{lo:.6}, {hi:.6}]",
+            est.value, est.se
+        ));
+    }
+    Ok(())
+}
+
+/// n = 100 single-worker pods at λ/μ = 0.9 each (μ = 100/s, 9,000/s in all) behind
+/// `lb`: about 10^6 requests.
+fn hundred_pods(lb: &str, seed: u64) -> Measured {
+    Setup {
+        pods: 100,
+        workers: 1,
+        queue_capacity: None,
+        resources: "{requests: {cpu: 1}, limits: {cpu: 1}}",
+        lb,
+        arrivals: "poisson: 9000/s",
+        demand: "{exponential: {mean: 10ms}}",
+        // 9,000/s × 112 s ≈ 10^6 requests; 1 s batches hold 9,000.
+        duration_s: 120,
+        warmup_s: 8,
+        interval_s: 1,
+        seed,
+    }
+    .run()
+}
+
+/// Power of d choices over n = 100 pods at load 0.9: W lies between the supermarket
+/// limit (1/μ) Σ_{i≥1} 0.9^{(d^i − d)/(d − 1)} (26.141 ms for d = 2, 20.279 ms for
+/// d = 3) and 5 % above it (finite n sits slightly above the limit). Negative controls:
+/// the other d's limit and a 10 % faster server fail.
+#[test]
+fn power_of_d_meets_the_supermarket_limit() {
+    let (lambda, mu) = (90.0, 100.0);
+    for (lb, d, other, seed) in [("power-of-two", 2, 3, 21), ("power-of-3", 3, 2, 32)] {
+        let m = hundred_pods(lb, seed);
+        m.assert_clean(9.5e5);
+        let w = m.mean_latency();
+        let limit = supermarket_response(d, lambda, mu);
+        within(lb, w, limit, 1.05 * limit).unwrap();
+        let wrong = supermarket_response(other, lambda, mu);
+        assert!(within("the other d", w, wrong, 1.05 * wrong).is_err());
+        let fast = supermarket_response(d, lambda, 1.1 * mu);
+        assert!(within("faster server", w, fast, 1.05 * fast).is_err());
+        m.littles_law(1.0).unwrap();
+    }
+}
+
+/// Least connections (join the shortest queue, one worker per pod) over n = 100 pods
+/// at load 0.9: no closed form, but W lies between M/M/100 with the same total load
+/// (one queue, Erlang C with c = 100, a = 90: a lower bound, as no dispatcher beats a
+/// shared queue) and the power-of-two limit (fewer choices, a higher W). Negative
+/// control: random routing (M/M/1 per pod, W = 100 ms) falls outside the same bounds.
+#[test]
+fn least_connections_lies_between_erlang_c_and_power_of_two() {
+    let (lambda, mu) = (90.0, 100.0);
+    let lo = mmc_response(100, 100.0 * lambda, mu);
+    let hi = supermarket_response(2, lambda, mu);
+    let m = hundred_pods("least-connections", 22);
+    m.assert_clean(9.5e5);
+    within("least connections", m.mean_latency(), lo, hi).unwrap();
+    m.littles_law(1.0).unwrap();
+    let random = hundred_pods("random", 22);
+    assert!(within("random in the same bounds", random.mean_latency(), lo, hi).is_err());
+}
+
+/// The supermarket sum reproduces the reference's d = 2, λ = 0.9 value (2.6141), and
+/// Little's law on the fixed point's tail fractions s_i = λ^{(d^i − 1)/(d − 1)} (mean
+/// queue Σ s_i per pod, W = Σ s_i / λ) gives the same W.
+#[test]
+fn supermarket_formula_matches_its_worked_value() {
+    assert!((supermarket_response(2, 0.9, 1.0) - 2.6141).abs() < 1e-4);
+    for (d, lambda) in [(2u32, 0.9f64), (3, 0.9), (2, 0.5), (4, 0.7)] {
+        let dd = f64::from(d);
+        let queue: f64 = (1..40)
+            .map(|i| lambda.powf((dd.powi(i) - 1.0) / (dd - 1.0)))
+            .sum();
+        assert!((queue / lambda - supermarket_response(d, lambda, 1.0)).abs() < 1e-12);
     }
 }
