@@ -1,10 +1,11 @@
 //! The traffic model checked against queueing theory: M/M/1 (mean, percentiles,
 //! utilisation), M/M/c (Erlang C mean and percentiles), M/G/1 (Pollaczek–Khinchine),
-//! D/M/1, random and round-robin dispatch (M/M/1 and E_n/M/1 per pod), loss systems
-//! (Erlang B, M/M/1/K), a Jackson tandem of asynchronous calls, synchronous calls,
-//! timeouts, keep-alive connections, Little's law, the worker-speed rule and the
-//! endpoint delay. Every expected value is computed here from its formula, never taken
-//! from a run (docs/traffic-validation.md lists them).
+//! D/M/1, random and round-robin dispatch (M/M/1 and E_n/M/1 per pod), power of d (the
+//! supermarket limit), least connections (between Erlang C and power of two), loss
+//! systems (Erlang B, M/M/1/K), a Jackson tandem of asynchronous calls, synchronous
+//! calls, timeouts, keep-alive connections and ClientIP affinity, Little's law, the
+//! worker-speed rule and the endpoint delay. Every expected value is computed here from
+//! its formula, never taken from a run (docs/traffic-validation.md lists them).
 //!
 //! Statistical checks use batch means: each `services.csv` interval after the warm-up is
 //! one batch (its completions and mean latency); the standard error of the run's mean
