@@ -145,10 +145,10 @@ impl Traffic<'_> {
             put(
                 "latency_max_s",
                 name,
-                if t.latency.is_empty() {
+                if c.completed == 0 {
                     String::new()
                 } else {
-                    format_seconds(t.latency.max())
+                    format_seconds(c.latency_max)
                 },
             );
             put(

@@ -38,6 +38,8 @@ pub struct Counts {
     pub retries: u64,
     /// Sum of the latencies of completed requests, ns.
     pub latency_sum: u128,
+    /// The longest latency of a completed request, ns (exact, unlike the histogram's).
+    pub latency_max: Nanos,
     /// CPU the Service's requests used, core-ns (each one's demand, when its own work
     /// is done).
     pub cpu: u128,
@@ -144,6 +146,7 @@ impl ServiceStats {
         self.count(now, |c| {
             c.completed += 1;
             c.latency_sum += u128::from(latency);
+            c.latency_max = c.latency_max.max(latency);
         });
         record(&mut self.interval.latency, latency);
         // An interval that began after the warm-up is added to the total whole when it
