@@ -1811,7 +1811,10 @@ fn lb_override_on_a_scenario_without_services() {
     ]);
     let m = assert_refused(&outcome, Some(FILE));
     assert_field(&m, "services");
-    assert_says(&m, &["has no Services", "nothing to balance"]);
+    assert_says(
+        &m,
+        &["has no Services", "nothing to balance", "--lb", "leave out"],
+    );
     assert!(
         !out.exists(),
         "a refused run must not create the output folder"
@@ -1825,21 +1828,4 @@ fn call_to_a_service_of_another_namespace_says_how_to_fix_it() {
             + &backend("db", "").replace("{name: db}", "{name: db, namespace: other}")),
     ));
     assert_says(&m, &["namespace `other`", "its own namespace"]);
-}
-
-#[test]
-fn lb_override_on_a_scenario_without_services_says_how_to_fix_it() {
-    let scratch = Scratch::new();
-    let file = scratch.write(BASE);
-    let out = scratch.out_dir();
-    let outcome = scratch.kubesim(&[
-        OsStr::new("run"),
-        file.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--lb".as_ref(),
-        "random".as_ref(),
-    ]);
-    let m = assert_refused(&outcome, Some(FILE));
-    assert_says(&m, &["--lb", "leave out"]);
 }
