@@ -242,17 +242,9 @@ impl<'s> Simulation<'s> {
         };
         self.now = t;
         self.events += 1;
-        let request = matches!(
-            event,
-            Event::RequestArrival { .. }
-                | Event::RequestDone { .. }
-                | Event::RequestTimeout { .. }
-                | Event::EndpointsSync { .. }
-        );
-        if request {
-            // Requests change no pod, node or controller: nothing for the scheduler,
-            // the owners or the recorder's integrals.
-            self.dispatch_request(event);
+        // Requests change no pod, node or controller: nothing for the scheduler, the
+        // owners or the recorder's integrals.
+        if self.dispatch_request(event) {
             if let Some(tr) = &self.traffic {
                 tr.check_limit(self.now)?;
                 if self.check_every_event {
@@ -580,6 +572,7 @@ impl<'s> Simulation<'s> {
                 }
                 Ok(())
             }
+            // Handled by `dispatch_request`; only a scenario with Services has them.
             Event::RequestArrival { .. }
             | Event::RequestDone { .. }
             | Event::RequestTimeout { .. }
@@ -598,10 +591,10 @@ impl<'s> Simulation<'s> {
         Ok(())
     }
 
-    /// Handles an event of the traffic model.
-    fn dispatch_request(&mut self, event: Event) {
+    /// Handles `event` if it belongs to the traffic model; returns whether it did.
+    fn dispatch_request(&mut self, event: Event) -> bool {
         let Some(t) = &mut self.traffic else {
-            return;
+            return false;
         };
         let mut ctx = Ctx {
             now: self.now,
@@ -622,8 +615,9 @@ impl<'s> Simulation<'s> {
                 generation,
             } => t.timeout(&mut ctx, request, generation),
             Event::EndpointsSync { service } => t.endpoints_sync(&mut ctx, service),
-            _ => {}
+            _ => return false,
         }
+        true
     }
 
     /// Hands the scheduler what the event changed and starts a cycle if pods wait.

@@ -120,16 +120,8 @@ impl Endpoints {
                         .binary_search_by_key(&PodId(*pod), |e| e.pod)
                         .ok()
                 });
-            let k = match stuck {
-                Some(k) => k,
-                None => self.lb.pick(
-                    &Pick {
-                        key,
-                        active: &self.active,
-                    },
-                    &mut self.rng,
-                ),
-            };
+            let k =
+                stuck.unwrap_or_else(|| balance(&mut *self.lb, &mut self.rng, key, &self.active));
             if table.len() >= AFFINITY_PRUNE_AT {
                 let t = *timeout;
                 table.retain(|_, (_, last)| now.saturating_sub(*last) <= t);
@@ -142,25 +134,13 @@ impl Endpoints {
             match self.index_of(PodId(open)) {
                 Ok(k) if open != NONE => k,
                 _ => {
-                    let k = self.lb.pick(
-                        &Pick {
-                            key,
-                            active: &self.active,
-                        },
-                        &mut self.rng,
-                    );
+                    let k = balance(&mut *self.lb, &mut self.rng, key, &self.active);
                     self.connections[c] = self.visible[k].pod.0;
                     k
                 }
             }
         } else {
-            self.lb.pick(
-                &Pick {
-                    key,
-                    active: &self.active,
-                },
-                &mut self.rng,
-            )
+            balance(&mut *self.lb, &mut self.rng, key, &self.active)
         };
         let k = k.min(self.visible.len() - 1);
         self.active[k] += 1;
@@ -173,6 +153,11 @@ impl Endpoints {
             self.active[k] = self.active[k].saturating_sub(1);
         }
     }
+}
+
+/// The load balancer's pick for a request with `key`.
+fn balance(lb: &mut dyn LoadBalancer, rng: &mut StreamRng, key: u64, active: &[u32]) -> usize {
+    lb.pick(&Pick { key, active }, rng)
 }
 
 #[cfg(test)]

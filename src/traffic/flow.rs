@@ -117,24 +117,6 @@ impl<'s> Traffic<'s> {
         }
     }
 
-    /// The Services' specs.
-    pub fn specs(&self) -> &'s [ServiceSpec] {
-        self.specs
-    }
-
-    /// Requests in flight (the records held, abandoned ones included).
-    pub fn live_requests(&self) -> usize {
-        self.requests.live()
-    }
-
-    /// CPU pod `pod` has used serving requests up to `now`, core-seconds.
-    pub fn pod_cpu_seconds(&self, pod: PodId, now: Nanos) -> f64 {
-        match self.server_of.get(pod.index()) {
-            Some(&k) if k != NONE => self.servers[k as usize].cpu_seconds(now),
-            _ => 0.0,
-        }
-    }
-
     /// Checks that every pod with a server is running, and that each request a server
     /// holds names that server's pod.
     pub(super) fn check_servers(
@@ -164,13 +146,12 @@ impl<'s> Traffic<'s> {
                     r.pod
                 ));
             }
-            if srv.busy > srv.workers || srv.computing > srv.busy {
+            if srv.busy > srv.workers {
                 return Err(format!(
-                    "pod {}: {} of {} workers busy, {} computing",
+                    "pod {}: {} of {} workers busy",
                     cluster.pod_name(PodId(pod as u32)),
                     srv.busy,
-                    srv.workers,
-                    srv.computing
+                    srv.workers
                 ));
             }
         }
@@ -216,9 +197,7 @@ impl<'s> Traffic<'s> {
         if let Some(a) = ext.next {
             ctx.queue.push(a.at, Event::RequestArrival { service: s });
         }
-        let mut r = Request::new(s, (NONE, 0), ctx.now, demand);
-        r.key = key;
-        r.seed = seed;
+        let r = Request::new(s, (NONE, 0), ctx.now, (demand, key, seed));
         #[cfg(test)]
         self.drawn.push((s, 0, demand, key));
         let id = self.requests.alloc(r);
@@ -260,25 +239,17 @@ impl<'s> Traffic<'s> {
             );
         }
         let Some(pod) = self.endpoints[s].pick(r.key, ctx.now) else {
-            self.stats[s].rejected(ctx.now);
-            self.give_up_or_retry(ctx, id, false);
-            return;
+            return self.refuse(ctx, id, None, true);
         };
         let server = self.server_of.get(pod.index()).copied().unwrap_or(NONE);
         if server == NONE {
             // The load balancer still lists a pod whose containers are not running: the
             // connection is refused.
-            self.endpoints[s].answered(pod);
-            self.stats[s].failed(ctx.now, false);
-            self.give_up_or_retry(ctx, id, false);
-            return;
+            return self.refuse(ctx, id, Some(pod), false);
         }
         let srv = &mut self.servers[server as usize];
         if srv.full() {
-            self.endpoints[s].answered(pod);
-            self.stats[s].rejected(ctx.now);
-            self.give_up_or_retry(ctx, id, false);
-            return;
+            return self.refuse(ctx, id, Some(pod), true);
         }
         self.requests.get_mut(id).pod = pod.0;
         if srv.busy < srv.workers {
@@ -288,12 +259,25 @@ impl<'s> Traffic<'s> {
         }
     }
 
+    /// Attempt `id` ends before any pod takes it: `rejected` (no endpoint, a full
+    /// queue) or failed (a dead endpoint), after the load balancer sent it to `pod`.
+    fn refuse(&mut self, ctx: &mut Ctx, id: u32, pod: Option<PodId>, rejected: bool) {
+        let s = usize::from(self.requests.get(id).service);
+        if let Some(pod) = pod {
+            self.endpoints[s].answered(pod);
+        }
+        if rejected {
+            self.stats[s].rejected(ctx.now);
+        } else {
+            self.stats[s].failed(ctx.now, false);
+        }
+        self.give_up_or_retry(ctx, id, false);
+    }
+
     /// A worker of `server` takes request `id`.
     fn start(&mut self, ctx: &mut Ctx, server: u32, id: u32) {
         let srv = &mut self.servers[server as usize];
-        srv.account(ctx.now);
         srv.busy += 1;
-        srv.computing += 1;
         let slot = srv.admit(id);
         let r = self.requests.get_mut(id);
         r.slot = slot;
@@ -314,10 +298,6 @@ impl<'s> Traffic<'s> {
             return;
         }
         let r = *self.requests.get(id);
-        let server = self.server_of[r.pod as usize];
-        let srv = &mut self.servers[server as usize];
-        srv.account(ctx.now);
-        srv.computing -= 1;
         let s = usize::from(r.service);
         self.stats[s].worked(ctx.now, r.demand);
         let spec = &self.specs[s];
@@ -350,15 +330,14 @@ impl<'s> Traffic<'s> {
         }
         let calls = std::mem::take(&mut self.scratch);
         for &(callee, demand) in &calls {
-            let mut child = Request::new(callee, (id, generation), ctx.now, demand);
-            child.key = r.key;
             #[cfg(test)]
             self.drawn.push((callee, r.seed, demand, r.key));
-            child.seed = if self.specs[usize::from(callee)].calls.is_empty() {
+            let seed = if self.specs[usize::from(callee)].calls.is_empty() {
                 0
             } else {
                 rng.random()
             };
+            let child = Request::new(callee, (id, generation), ctx.now, (demand, r.key, seed));
             let c = self.requests.alloc(child);
             self.dispatch(ctx, c);
         }
@@ -435,10 +414,10 @@ impl<'s> Traffic<'s> {
             return self.notify_caller(ctx, r.parent, false);
         }
         self.retry_tokens[s] -= 1.0;
-        let mut again = Request::new(r.service, r.parent, ctx.now, r.demand);
-        again.attempt = r.attempt + 1;
-        again.key = r.key;
-        again.seed = r.seed;
+        let again = Request {
+            attempt: r.attempt + 1,
+            ..Request::new(r.service, r.parent, ctx.now, (r.demand, r.key, r.seed))
+        };
         let next = self.requests.alloc(again);
         self.dispatch(ctx, next);
     }
@@ -561,7 +540,6 @@ impl<'s> Traffic<'s> {
         let mut held: Vec<u32> = srv.queue.drain(..).collect();
         held.append(&mut srv.admitted);
         srv.busy = 0;
-        srv.computing = 0;
         for id in held {
             let r = self.requests.get_mut(id);
             r.pod = NONE;

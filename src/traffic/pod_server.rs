@@ -17,17 +17,12 @@ pub struct PodServer {
     pub speed: f64,
     /// Workers held (working, or waiting for calls).
     pub busy: u32,
-    /// Workers doing their request's own work (using CPU).
-    pub computing: u32,
     /// Requests waiting for a worker, oldest first.
     pub queue: VecDeque<u32>,
     /// Requests past the queue (working, or waiting for their calls).
     pub admitted: Vec<u32>,
     /// When the containers it serves for started: a later start means they restarted.
     pub started: Nanos,
-    /// CPU used so far, in core-nanoseconds, up to `since`.
-    cpu: f64,
-    since: Nanos,
 }
 
 impl PodServer {
@@ -39,12 +34,9 @@ impl PodServer {
             capacity,
             speed: (cores / f64::from(workers)).min(1.0),
             busy: 0,
-            computing: 0,
             queue: VecDeque::new(),
             admitted: Vec::new(),
             started: 0,
-            cpu: 0.0,
-            since: 0,
         }
     }
 
@@ -63,20 +55,6 @@ impl PodServer {
             && self
                 .capacity
                 .is_some_and(|c| self.queue.len() as u64 >= u64::from(c))
-    }
-
-    /// Adds the CPU used up to `now`, before `computing` changes.
-    pub fn account(&mut self, now: Nanos) {
-        if now > self.since {
-            self.cpu += f64::from(self.computing) * self.speed * (now - self.since) as f64;
-            self.since = now;
-        }
-    }
-
-    /// CPU used up to `now`, in core-seconds.
-    pub fn cpu_seconds(&self, now: Nanos) -> f64 {
-        let open = f64::from(self.computing) * self.speed * now.saturating_sub(self.since) as f64;
-        (self.cpu + open) / 1e9
     }
 
     /// Admits request `id`: it takes a worker and its slot in `admitted`.
@@ -108,17 +86,6 @@ mod tests {
         let s = PodServer::new(2, None, 4000);
         assert_eq!(s.speed, 1.0);
         assert_eq!(s.service_time(10_000_000), 10_000_000);
-    }
-
-    #[test]
-    fn cpu_integrates_computing_workers() {
-        let mut s = PodServer::new(2, None, 1000);
-        s.account(0);
-        s.computing = 2;
-        s.account(1_000_000_000);
-        s.computing = 1;
-        // Two workers at 0.5 core for 1 s, then one for 2 s: 1 + 1 core-seconds.
-        assert!((s.cpu_seconds(3_000_000_000) - 2.0).abs() < 1e-12);
     }
 
     #[test]

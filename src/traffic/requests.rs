@@ -41,8 +41,14 @@ pub struct Request {
 }
 
 impl Request {
-    /// A first attempt that has not reached a pod yet.
-    pub fn new(service: u16, parent: (u32, u32), arrived: Nanos, demand: Nanos) -> Request {
+    /// A first attempt that has not reached a pod yet, with what was drawn for it:
+    /// its demand, key and the seed of its calls.
+    pub fn new(
+        service: u16,
+        parent: (u32, u32),
+        arrived: Nanos,
+        (demand, key, seed): (Nanos, u64, u64),
+    ) -> Request {
         Request {
             generation: 0,
             service,
@@ -56,8 +62,8 @@ impl Request {
             pending: 0,
             arrived,
             demand,
-            key: 0,
-            seed: 0,
+            key,
+            seed,
         }
     }
 }
@@ -136,12 +142,12 @@ mod tests {
     #[test]
     fn freed_slots_are_reused_with_a_new_generation() {
         let mut a = Requests::default();
-        let x = a.alloc(Request::new(0, (NONE, 0), 0, 5));
+        let x = a.alloc(Request::new(0, (NONE, 0), 0, (5, 0, 0)));
         let g = a.get(x).generation;
         assert!(a.current(x, g));
         a.free(x);
         assert!(!a.current(x, g));
-        let y = a.alloc(Request::new(1, (NONE, 0), 7, 5));
+        let y = a.alloc(Request::new(1, (NONE, 0), 7, (5, 0, 0)));
         assert_eq!(x, y);
         assert!(a.current(y, g.wrapping_add(1)));
         assert_eq!(a.get(y).service, 1);
