@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod autoscaling;
 pub mod cli;
 pub mod cluster;
 pub mod controllers;

@@ -149,6 +149,20 @@ pub enum Event {
         /// The Service.
         service: u16,
     },
+    /// metrics-server scrapes the pods of the workloads autoscaled or given a CPU load.
+    MetricsScrape,
+    /// An HPA's sync period is over: it reconciles its Deployment's replicas.
+    HpaSync {
+        /// The HPA (index into `Scenario::hpas`).
+        hpa: u16,
+    },
+    /// The cluster autoscaler's scan interval is over.
+    AutoscalerScan,
+    /// A node the cluster autoscaler asked for is ready to join.
+    NodeProvisioned {
+        /// The request (index into the autoscaler's provisioning log).
+        request: u32,
+    },
 }
 
 #[cfg(test)]

@@ -577,6 +577,10 @@ impl<'s> Simulation<'s> {
             | Event::RequestDone { .. }
             | Event::RequestTimeout { .. }
             | Event::EndpointsSync { .. } => Ok(()),
+            Event::MetricsScrape
+            | Event::HpaSync { .. }
+            | Event::AutoscalerScan
+            | Event::NodeProvisioned { .. } => Ok(()),
         };
         handled?;
         if self.drains.busy() {

@@ -56,6 +56,16 @@ pub struct Scenario {
     pub pod_limits: Vec<crate::cluster::resources::Resources>,
     /// Services, in the order the scenario lists them.
     pub services: Vec<crate::traffic::service::ServiceSpec>,
+    /// HorizontalPodAutoscalers, in the order the scenario lists them.
+    pub hpas: Vec<crate::autoscaling::spec::HpaSpec>,
+    /// The HPA controller's flags.
+    pub hpa_config: crate::autoscaling::spec::HpaConfig,
+    /// The cluster autoscaler's flags; `None`: no cluster autoscaler runs.
+    pub cluster_autoscaler: Option<crate::autoscaling::spec::CaConfig>,
+    /// How node time is billed.
+    pub billing: crate::autoscaling::spec::Billing,
+    /// Service-level objectives.
+    pub slos: crate::autoscaling::spec::Slos,
 }
 
 /// kube-controller-manager's node lifecycle flags (v1.35 defaults in `Default`).
@@ -189,6 +199,8 @@ pub struct Pool {
     pub count: usize,
     /// Random failures of its nodes, if any.
     pub failures: Option<PoolFailures>,
+    /// As a node group of the cluster autoscaler: its bounds and provisioning delay.
+    pub autoscaling: Option<crate::autoscaling::spec::NodeGroup>,
 }
 
 /// How a pool's nodes fail and come back: each node alternates between up periods drawn
@@ -335,6 +347,8 @@ pub struct Workload {
     pub ready_delay: Nanos,
     /// `simulation.serving`: how its pods serve requests.
     pub serving: crate::traffic::service::Serving,
+    /// `simulation.cpuLoad`: the CPU its pods share over time (Deployments only).
+    pub cpu_load: Option<crate::autoscaling::spec::CpuLoad>,
 }
 
 /// `simulation.crash`: when a started container crashes. Each container start draws

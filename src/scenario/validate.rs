@@ -262,6 +262,11 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         quotas,
         pod_limits,
         services,
+        hpas: Vec::new(),
+        hpa_config: Default::default(),
+        cluster_autoscaler: None,
+        billing: Default::default(),
+        slos: Default::default(),
     })
 }
 
@@ -616,6 +621,7 @@ fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<Str
             first_node: nodes.len() - p.count as usize,
             count: p.count as usize,
             failures,
+            autoscaling: None,
         });
     }
     let mut total = [0i64; crate::cluster::resources::MAX_RESOURCES];
@@ -841,6 +847,7 @@ fn pod_workload(
         crash: crash(cx, spath, sim.crash.as_ref())?,
         ready_delay: ready_delay(cx, tpath, &t.spec)?,
         serving: super::services::serving(cx, spath, sim.serving.as_ref())?,
+        cpu_load: None,
     })
 }
 
@@ -1164,6 +1171,7 @@ fn job(
         crash: crash(cx, &spath, sim.crash.as_ref())?,
         ready_delay: ready_delay(cx, &tpath, &spec.template.spec)?,
         serving: super::services::serving(cx, &spath, sim.serving.as_ref())?,
+        cpu_load: None,
     };
     // A work-queue Job (no completions) runs up to `parallelism` pods.
     let per_job = spec.completions.unwrap_or(parallelism) as f64;

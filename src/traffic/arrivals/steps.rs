@@ -56,6 +56,15 @@ impl Steps {
         sum
     }
 
+    /// The rate at `t`: 0 before the first step and after `end`.
+    pub fn rate_at(&self, t: Nanos) -> f64 {
+        let k = self.steps.partition_point(|s| s.at <= t);
+        match k.checked_sub(1) {
+            Some(i) if self.piece_end(i).is_none_or(|e| t < e) => self.steps[i].rate,
+            _ => 0.0,
+        }
+    }
+
     /// The highest rate of any piece.
     pub(super) fn peak_rate(&self) -> f64 {
         self.steps.iter().map(|s| s.rate).fold(0.0, f64::max)
