@@ -201,6 +201,31 @@ pub struct Pool {
     pub failures: Option<PoolFailures>,
     /// As a node group of the cluster autoscaler: its bounds and provisioning delay.
     pub autoscaling: Option<crate::autoscaling::spec::NodeGroup>,
+    /// Zone indices its nodes are spread over, round robin (empty: no zone).
+    pub zones: Vec<u16>,
+    /// What its nodes share: all but the name, the zone and their labels.
+    pub template: NodeSpec,
+}
+
+impl Pool {
+    /// The pool's node number `k` (`<pool>-<k>`): the initial nodes are `0..count`, the
+    /// cluster autoscaler's go on from there. `zone_names` are the scenario's zones.
+    pub fn node_spec(&self, k: u64, zone_names: &[String]) -> NodeSpec {
+        let mut spec = self.template.clone();
+        spec.name = format!("{}-{k}", self.name);
+        let mut extra = vec![("kubernetes.io/hostname".to_string(), spec.name.clone())];
+        if !self.zones.is_empty() {
+            let z = self.zones[(k % self.zones.len() as u64) as usize];
+            spec.zone = z;
+            extra.push((
+                "topology.kubernetes.io/zone".to_string(),
+                zone_names[usize::from(z)].clone(),
+            ));
+        }
+        spec.labels.extend(extra);
+        spec.labels.sort();
+        spec
+    }
 }
 
 /// How a pool's nodes fail and come back: each node alternates between up periods drawn

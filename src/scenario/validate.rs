@@ -574,35 +574,21 @@ fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<Str
             }
         }
         let pool = PoolId(pools.len() as u32);
-        for i in 0..p.count {
-            let name = format!("{}-{i}", p.name);
-            let mut labels: BTreeMap<String, String> = p.labels.clone();
-            labels.insert("kubernetes.io/hostname".into(), name.clone());
-            labels.insert("kubesim.io/pool".into(), p.name.clone());
-            let zone = if zone_ids.is_empty() {
-                u16::MAX
-            } else {
-                let z = zone_ids[(i % zone_ids.len() as u64) as usize];
-                labels.insert(
-                    "topology.kubernetes.io/zone".into(),
-                    zones[z as usize].clone(),
-                );
-                z
-            };
-            if let Some(it) = &p.instance_type {
-                labels.insert("node.kubernetes.io/instance-type".into(), it.clone());
-            }
-            nodes.push(NodeSpec {
-                name,
-                pool,
-                zone,
-                capacity,
-                allocatable,
-                max_pods: max_pods as u32,
-                labels: labels.into_iter().collect(),
-                taints: taints.clone(),
-            });
+        let mut labels: BTreeMap<String, String> = p.labels.clone();
+        labels.insert("kubesim.io/pool".into(), p.name.clone());
+        if let Some(it) = &p.instance_type {
+            labels.insert("node.kubernetes.io/instance-type".into(), it.clone());
         }
+        let template = NodeSpec {
+            name: String::new(),
+            pool,
+            zone: u16::MAX,
+            capacity,
+            allocatable,
+            max_pods: max_pods as u32,
+            labels: labels.into_iter().collect(),
+            taints: taints.clone(),
+        };
         let added_at = p.added_at.map_or(0, SimDuration::as_nanos);
         if added_at > MAX_DURATION_NANOS {
             return cx.err(
@@ -614,15 +600,19 @@ fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<Str
             Some(f) => Some(super::failures::pool_failures(cx, &path, f)?),
             None => None,
         };
-        pools.push(Pool {
+        let pool = Pool {
             name: p.name.clone(),
             price_per_hour: p.price_per_hour,
             added_at,
-            first_node: nodes.len() - p.count as usize,
+            first_node: nodes.len(),
             count: p.count as usize,
             failures,
             autoscaling: None,
-        });
+            zones: zone_ids,
+            template,
+        };
+        nodes.extend((0..p.count).map(|i| pool.node_spec(i, &zones)));
+        pools.push(pool);
     }
     let mut total = [0i64; crate::cluster::resources::MAX_RESOURCES];
     for n in &nodes {
