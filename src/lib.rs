@@ -65,10 +65,11 @@ fn create(dir: &Path, name: &str) -> Result<BufWriter<File>, Error> {
 }
 
 /// The files a run writes.
-pub const OUTPUT_FILES: [&str; 7] = [
+pub const OUTPUT_FILES: [&str; 8] = [
     "timeseries.csv",
     "deployments.csv",
     "services.csv",
+    "autoscaling.csv",
     "events.csv",
     "pods.csv",
     "summary.csv",
@@ -143,8 +144,10 @@ impl<'s> Run<'s> {
             &mut outcome.recorder,
             outcome.end,
             outcome.events,
+            outcome.served_requests,
         );
         summary.append(&mut outcome.traffic_summary);
+        summary.append(&mut outcome.autoscaling_summary);
         if let Some(dir) = out_dir {
             let mut pods = create(dir, "pods.csv")?;
             metrics::output::write_pods(&outcome.cluster, &mut pods).map_err(Error::output)?;
@@ -191,6 +194,8 @@ fn open<'s>(scenario: &'s Scenario, out_dir: Option<&Path>) -> Result<Simulation
         sim.write_deployments_to(Box::new(create(dir, "deployments.csv")?))
             .map_err(Error::output)?;
         sim.write_services_to(Box::new(create(dir, "services.csv")?))
+            .map_err(Error::output)?;
+        sim.write_autoscaling_to(Box::new(create(dir, "autoscaling.csv")?))
             .map_err(Error::output)?;
     }
     Ok(sim)

@@ -358,6 +358,37 @@ impl ClusterState {
         }
     }
 
+    /// Sets the CPU a running pod uses (what metrics-server reports), in millicores.
+    pub fn set_usage_cpu(&mut self, pod: PodId, millicores: i64) {
+        let p = &mut self.pods[pod.index()];
+        let delta = millicores - p.usage.0[CPU];
+        p.usage.0[CPU] = millicores;
+        if p.phase == PodPhase::Running {
+            if let Some(n) = p.node {
+                self.nodes.used[n.index()].0[CPU] += delta;
+            }
+            self.used_total.0[CPU] += delta;
+        }
+    }
+
+    /// Removes node `n`, which holds no pod, from the cluster for good: it is down, not
+    /// Ready and cordoned, and keeps its id (ids are indices).
+    pub fn remove_node(&mut self, n: NodeId) {
+        let i = n.index();
+        debug_assert_eq!(self.nodes.pod_count[i], 0);
+        if self.nodes.ready[i] {
+            self.nodes.ready[i] = false;
+            self.nodes_ready -= 1;
+            self.allocatable_total -= self.nodes.allocatable[i];
+        }
+        if self.nodes.up[i] {
+            self.nodes.up[i] = false;
+            self.nodes_up -= 1;
+        }
+        self.nodes.set_unschedulable(n, true);
+        self.nodes.removed[i] = true;
+    }
+
     /// Pods created so far.
     pub fn pods_created(&self) -> u64 {
         self.pods.len() as u64

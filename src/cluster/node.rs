@@ -69,6 +69,8 @@ pub struct NodeTable {
     /// Whether the machine is up (its kubelet runs). A node that fails stays Ready until
     /// the node lifecycle controller notices the silence.
     pub up: Vec<bool>,
+    /// Whether the node was deleted (by the cluster autoscaler): it never comes back.
+    pub removed: Vec<bool>,
     /// Labels, sorted by key.
     pub labels: Vec<Vec<(String, String)>>,
     /// Taints.
@@ -132,6 +134,7 @@ impl NodeTable {
         self.pod_count.push(0);
         self.ready.push(true);
         self.up.push(true);
+        self.removed.push(false);
         self.labels.push(spec.labels);
         self.any_taints |= !spec.taints.is_empty();
         self.taints.push(spec.taints);

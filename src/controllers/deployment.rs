@@ -201,7 +201,18 @@ impl Deployment {
         Ok(())
     }
 
-    /// A `scale` event.
+    /// `spec.replicas`.
+    pub fn replicas(&self) -> u32 {
+        self.replicas
+    }
+
+    /// The pods of every ReplicaSet that were active at the last sync (some may have
+    /// ended or begun terminating since): the pods the Deployment's selector matches.
+    pub fn pods(&self) -> impl Iterator<Item = PodId> + '_ {
+        self.sets.iter().flat_map(|s| s.pods.iter().copied())
+    }
+
+    /// A `scale` event, or an HPA's decision.
     pub fn scale_to(&mut self, ctx: &mut Ctx, replicas: u32) {
         self.replicas = replicas;
         ctx.cluster.owners[self.owner as usize].desired = replicas;

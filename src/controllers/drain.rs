@@ -23,8 +23,8 @@ const REFUSED: &str = "Cannot evict pod as it would violate the pod's disruption
 #[derive(Debug)]
 struct NodeDrain {
     node: NodeId,
-    /// The `events:` entry that drains it.
-    action: usize,
+    /// The `events:` entry that drains it; `None` for the cluster autoscaler's.
+    action: Option<usize>,
     started: Nanos,
     /// The pods on the node when the drain started that are not gone yet.
     pods: Vec<PodId>,
@@ -45,6 +45,8 @@ struct Rolling {
 pub struct Drains {
     active: Vec<NodeDrain>,
     rolling: Vec<Rolling>,
+    /// Nodes the cluster autoscaler drained that are now empty, for it to delete.
+    pub autoscaler_done: Vec<NodeId>,
 }
 
 impl Drains {
@@ -67,17 +69,23 @@ impl Drains {
                     current: first,
                     rest,
                 });
-                self.start_node(ctx, index, first)?;
+                self.start_node(ctx, Some(index), first)?;
             }
         } else {
             for n in nodes {
-                self.start_node(ctx, index, n)?;
+                self.start_node(ctx, Some(index), n)?;
             }
         }
         Ok(())
     }
 
-    fn start_node(&mut self, ctx: &mut Ctx, action: usize, node: NodeId) -> io::Result<()> {
+    /// The cluster autoscaler drains `node` before deleting it (it is reported in
+    /// [`Drains::autoscaler_done`] once empty).
+    pub fn start_for_autoscaler(&mut self, ctx: &mut Ctx, node: NodeId) -> io::Result<()> {
+        self.start_node(ctx, None, node)
+    }
+
+    fn start_node(&mut self, ctx: &mut Ctx, action: Option<usize>, node: NodeId) -> io::Result<()> {
         if self.active.iter().any(|d| d.node == node) {
             return Ok(());
         }
@@ -168,7 +176,11 @@ impl Drains {
                 name,
                 &format!("{} s", format_seconds(took)),
             )?;
-            let after = match &ctx.scenario.actions[d.action].action {
+            let Some(action) = d.action else {
+                self.autoscaler_done.push(d.node);
+                continue;
+            };
+            let after = match &ctx.scenario.actions[action].action {
                 crate::scenario::model::Action::Drain(drain) => drain.uncordon_after,
                 _ => None,
             };
@@ -200,6 +212,6 @@ impl Drains {
         };
         self.rolling[r].current = n;
         let action = self.rolling[r].action;
-        self.start_node(ctx, action, n)
+        self.start_node(ctx, Some(action), n)
     }
 }

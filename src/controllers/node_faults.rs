@@ -69,6 +69,13 @@ impl NodeFaults {
         }
     }
 
+    /// Node `n` was deleted: its scheduled failures and repairs no longer apply.
+    pub fn forget(&mut self, n: NodeId) {
+        if let Some(e) = self.epoch.get_mut(n.index()) {
+            *e = e.wrapping_add(1);
+        }
+    }
+
     /// Whether a failure or repair event scheduled at `epoch` still applies.
     pub fn current(&self, n: NodeId, epoch: u32) -> bool {
         self.epoch[n.index()] == epoch

@@ -264,6 +264,23 @@ impl NodeLifecycle {
         self.run_passes(ctx)
     }
 
+    /// Node `n` leaves the cluster for good (the cluster autoscaler deleted it): its zone
+    /// shrinks, and it leaves the tainting queue. Called before the node is removed.
+    pub fn node_removed(&mut self, ctx: &mut Ctx, n: NodeId) -> io::Result<()> {
+        let i = n.index();
+        let z = self.zone_of(ctx, n);
+        self.zones[z].size -= 1;
+        if !ctx.cluster.nodes.ready[i] {
+            self.zones[z].not_ready -= 1;
+        }
+        if std::mem::take(&mut self.queued[i]) {
+            self.zones[z].queue.retain(|&m| m != n);
+        }
+        self.tainted[i] = false;
+        self.handle_disruption(ctx)?;
+        self.run_passes(ctx)
+    }
+
     /// `handleDisruption`: recomputes every zone's state and sets its tainting rate; when
     /// every zone is fully disrupted, stops all tainting and takes the NoExecute taints
     /// back (the controller blames itself, not the nodes), until some zone recovers.

@@ -4,6 +4,10 @@ use super::event::Event;
 use super::queue::EventQueue;
 use super::rng::StreamKey;
 use super::time::Nanos;
+use crate::autoscaling::cluster_autoscaler::{self, ClusterAutoscaler};
+use crate::autoscaling::decisions::Decisions;
+use crate::autoscaling::hpa::controller::HpaController;
+use crate::autoscaling::metrics::MetricsServer;
 use crate::cluster::ids::{NodeId, PodId, PoolId, WorkloadId};
 use crate::cluster::pod::{PodPhase, PodReason};
 use crate::cluster::quota::ObjectKind;
@@ -44,6 +48,10 @@ pub struct Outcome {
     pub recorder: Recorder,
     /// The Services' rows of `summary.csv`.
     pub traffic_summary: Vec<(String, String)>,
+    /// The autoscalers' rows of `summary.csv`.
+    pub autoscaling_summary: Vec<(String, String)>,
+    /// External requests answered in the measured span (with Services).
+    pub served_requests: Option<u64>,
 }
 
 /// A scenario being simulated.
@@ -61,6 +69,13 @@ pub struct Simulation<'s> {
     /// Services and their requests; `None` without Services, so that runs without
     /// them pay nothing.
     traffic: Option<Traffic<'s>>,
+    /// What metrics-server reports to the HPAs.
+    metrics: MetricsServer,
+    hpas: HpaController,
+    /// `None` without a `clusterAutoscaler`.
+    autoscaler: Option<ClusterAutoscaler>,
+    /// `autoscaling.csv`.
+    decisions: Decisions,
     rec: Recorder,
     inbox: Inbox,
     cycle_pending: bool,
@@ -110,6 +125,13 @@ impl<'s> Simulation<'s> {
             scenario.workloads.len(),
             &scenario.resources,
         )?;
+        // Every pool's nodes are billed from when the pool joins.
+        for (i, pool) in scenario.pools.iter().enumerate() {
+            for k in 0..pool.count {
+                let m = rec.ledger.open(PoolId(i as u32), pool.added_at);
+                rec.ledger.attach(m, NodeId((pool.first_node + k) as u32));
+            }
+        }
         let scheduler = Scheduler::new(
             &scenario.scheduler,
             &scenario.templates,
@@ -138,6 +160,12 @@ impl<'s> Simulation<'s> {
         let mut faults = NodeFaults::default();
         let mut lifecycle = NodeLifecycle::new(scenario.zones.len(), &scenario.node_lifecycle);
         let traffic;
+        let hpas;
+        let autoscaler;
+        let metrics = MetricsServer::new(scenario);
+        if metrics.is_active() {
+            queue.push(scenario.hpa_config.metrics_resolution, Event::MetricsScrape);
+        }
         {
             let initial: Vec<NodeId> = cluster.nodes.ids().collect();
             let mut ctx = Ctx {
@@ -151,6 +179,11 @@ impl<'s> Simulation<'s> {
             faults.nodes_added(&mut ctx, &initial);
             lifecycle.nodes_added(&mut ctx, &initial)?;
             traffic = (!scenario.services.is_empty()).then(|| Traffic::new(&mut ctx, scenario));
+            hpas = HpaController::new(&mut ctx);
+            autoscaler = scenario
+                .cluster_autoscaler
+                .as_ref()
+                .map(|cfg| ClusterAutoscaler::new(&mut ctx, cfg));
         }
         Ok(Simulation {
             scenario,
@@ -164,6 +197,10 @@ impl<'s> Simulation<'s> {
             lifecycle,
             drains: Drains::default(),
             traffic,
+            metrics,
+            hpas,
+            autoscaler,
+            decisions: Decisions::default(),
             rec,
             inbox,
             cycle_pending: false,
@@ -188,6 +225,9 @@ impl<'s> Simulation<'s> {
         let end = self.scenario.duration.unwrap_or(self.now);
         self.rec.finish(&self.cluster, end).map_err(Error::output)?;
         self.cluster.check_invariants().map_err(Error::Invariant)?;
+        self.decisions.flush().map_err(Error::output)?;
+        let autoscaling_summary =
+            crate::autoscaling::summary(self.scenario, &self.hpas, self.autoscaler.as_ref());
         let mut traffic_summary = Vec::new();
         if let Some(t) = &mut self.traffic {
             t.finish(end).map_err(Error::output)?;
@@ -195,12 +235,15 @@ impl<'s> Simulation<'s> {
                 .map_err(Error::Invariant)?;
             traffic_summary = t.summary();
         }
+        let served_requests = self.traffic.as_ref().map(|t| t.served());
         Ok(Outcome {
             end,
             events: self.events,
             cluster: self.cluster,
             recorder: self.rec,
             traffic_summary,
+            autoscaling_summary,
+            served_requests,
         })
     }
 
@@ -343,6 +386,11 @@ impl<'s> Simulation<'s> {
                 w.flush()
             }
         }
+    }
+
+    /// Streams `autoscaling.csv` to `out` (by default it goes nowhere).
+    pub fn write_autoscaling_to(&mut self, out: Box<dyn Write>) -> io::Result<()> {
+        self.decisions.write_to(out)
     }
 
     /// The traffic model, if the scenario has Services.
@@ -577,14 +625,78 @@ impl<'s> Simulation<'s> {
             | Event::RequestDone { .. }
             | Event::RequestTimeout { .. }
             | Event::EndpointsSync { .. } => Ok(()),
-            Event::MetricsScrape
-            | Event::HpaSync { .. }
-            | Event::AutoscalerScan
-            | Event::NodeProvisioned { .. } => Ok(()),
+            Event::MetricsScrape => {
+                let cfg = &self.scenario.hpa_config;
+                self.metrics.scrape(
+                    ctx.now,
+                    self.scenario,
+                    cfg,
+                    ctx.cluster,
+                    &self.deployments,
+                    self.traffic.as_ref(),
+                );
+                ctx.queue.push(
+                    ctx.now.saturating_add(cfg.metrics_resolution),
+                    Event::MetricsScrape,
+                );
+                Ok(())
+            }
+            Event::HpaSync { hpa } => {
+                let target = self.scenario.hpas[usize::from(hpa)].target;
+                match &mut self.deployments[target.index()] {
+                    Some(d) => self.hpas.sync(
+                        usize::from(hpa),
+                        &mut ctx,
+                        d,
+                        &self.metrics,
+                        &mut self.decisions,
+                    ),
+                    None => Ok(()),
+                }
+            }
+            Event::AutoscalerScan => match &mut self.autoscaler {
+                Some(ca) => {
+                    let mut parts = cluster_autoscaler::Parts {
+                        scheduler: &mut self.scheduler,
+                        drains: &mut self.drains,
+                        faults: &mut self.faults,
+                        lifecycle: &mut self.lifecycle,
+                        log: &mut self.decisions,
+                    };
+                    ca.scan(&mut ctx, &mut parts)
+                }
+                None => Ok(()),
+            },
+            Event::NodeProvisioned { request } => match &mut self.autoscaler {
+                Some(ca) => {
+                    let mut parts = cluster_autoscaler::Parts {
+                        scheduler: &mut self.scheduler,
+                        drains: &mut self.drains,
+                        faults: &mut self.faults,
+                        lifecycle: &mut self.lifecycle,
+                        log: &mut self.decisions,
+                    };
+                    ca.provisioned(&mut ctx, &mut parts, request)
+                }
+                None => Ok(()),
+            },
         };
         handled?;
         if self.drains.busy() {
             self.drains.check(&mut ctx)?;
+            if !self.drains.autoscaler_done.is_empty()
+                && let Some(ca) = &mut self.autoscaler
+            {
+                let done = std::mem::take(&mut self.drains.autoscaler_done);
+                let mut parts = cluster_autoscaler::Parts {
+                    scheduler: &mut self.scheduler,
+                    drains: &mut self.drains,
+                    faults: &mut self.faults,
+                    lifecycle: &mut self.lifecycle,
+                    log: &mut self.decisions,
+                };
+                ca.drained(&mut ctx, &mut parts, &done)?;
+            }
         }
         notify_owners(&mut ctx, &mut self.deployments, &mut self.jobs)?;
         if let Some(t) = &mut self.traffic

@@ -98,6 +98,7 @@ pub fn summary(
     rec: &mut Recorder,
     end: Nanos,
     events: u64,
+    served_requests: Option<u64>,
 ) -> Vec<(String, String)> {
     let mut rows: Vec<(String, String)> = Vec::new();
     let mut put = |k: &str, v: String| rows.push((k.to_string(), v));
@@ -108,22 +109,32 @@ pub fn summary(
     );
     put("events", events.to_string());
     put("nodes", cluster.nodes.len().to_string());
-    // A pool's nodes are provisioned from `addedAt` to the end, up or failed.
-    let hours = |pool: &crate::scenario::model::Pool| {
-        let from = pool.added_at.max(scenario.warmup);
-        pool.count as f64 * end.saturating_sub(from) as f64 / 3600e9
-    };
+    // Every machine is billed from its pool's `addedAt` or the autoscaler's request
+    // until it is deleted or the run ends, up or failed.
+    let prices: Vec<Option<f64>> = scenario.pools.iter().map(|p| p.price_per_hour).collect();
+    let bills = rec
+        .ledger
+        .bills(&prices, scenario.billing, scenario.warmup, end);
     put(
         "node_hours",
-        ratio(Some(scenario.pools.iter().map(hours).sum())),
+        ratio(Some(bills.iter().map(|b| b.hours).sum())),
     );
-    let priced = scenario.pools.iter().any(|p| p.price_per_hour.is_some());
-    let cost: f64 = scenario
-        .pools
-        .iter()
-        .map(|p| p.price_per_hour.unwrap_or(0.0) * hours(p))
-        .sum();
+    let priced = prices.iter().any(Option::is_some);
+    let cost: f64 = bills.iter().map(|b| b.cost).sum();
     put("cost", ratio(priced.then_some(cost)));
+    if scenario.pools.len() > 1 {
+        for (p, b) in scenario.pools.iter().zip(&bills) {
+            put(&format!("node_hours[{}]", p.name), ratio(Some(b.hours)));
+            if p.price_per_hour.is_some() {
+                put(&format!("cost[{}]", p.name), ratio(Some(b.cost)));
+            }
+        }
+    }
+    let per = |n: u64| (priced && n > 0).then(|| cost / n as f64);
+    put("cost_per_job", ratio(per(rec.jobs[1])));
+    if let Some(n) = served_requests {
+        put("cost_per_request", ratio(per(n)));
+    }
     put("nodes_in_use_peak", rec.peak_nodes_in_use.to_string());
     let ig = &rec.integrals;
     let avg = |area: i128| (ig.span > 0).then(|| area as f64 / ig.span as f64);
@@ -151,6 +162,27 @@ pub fn summary(
     put("jobs_created", rec.jobs[0].to_string());
     put("jobs_completed", rec.jobs[1].to_string());
     put("jobs_failed", rec.jobs[2].to_string());
+    if let Some(target) = scenario.slos.job_pending {
+        // A Job pod created in the measured span misses when it waited longer than the
+        // target for a node, or is still waiting at the end after longer than that.
+        let (mut pods, mut missed) = (0u64, 0u64);
+        for p in cluster.pods.iter().filter(|p| p.created >= scenario.warmup) {
+            if matches!(
+                cluster.owners[p.owner as usize].kind,
+                crate::cluster::OwnerKind::Job(_)
+            ) {
+                pods += 1;
+                let waited = p.bound.unwrap_or(end).saturating_sub(p.created);
+                missed += u64::from(waited > target);
+            }
+        }
+        put("slo_job_pending_pods", pods.to_string());
+        put("slo_job_pending_misses", missed.to_string());
+        put(
+            "slo_job_pending_miss_ratio",
+            ratio((pods > 0).then(|| missed as f64 / pods as f64)),
+        );
+    }
     let turnaround = DurationStats::of(&mut rec.job_turnaround);
     put("job_turnaround_mean_s", ratio(turnaround.map(|s| s.mean_s)));
     put(

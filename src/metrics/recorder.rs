@@ -147,6 +147,8 @@ pub struct Recorder {
     pub rollouts: u64,
     /// Rollbacks done.
     pub rollbacks: u64,
+    /// Every machine billed, for the cost figures.
+    pub ledger: crate::autoscaling::cost::Ledger,
     deployments_csv: Option<csv::Writer<Box<dyn Write>>>,
     buf: String,
     time_buf: String,
@@ -237,6 +239,7 @@ impl Recorder {
             deployments: Vec::new(),
             rollouts: 0,
             rollbacks: 0,
+            ledger: Default::default(),
             deployments_csv: None,
             buf: String::new(),
             time_buf: String::new(),

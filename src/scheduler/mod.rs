@@ -140,6 +140,13 @@ impl Scheduler {
         &mut self.profiles[k]
     }
 
+    /// Whether `pod` passes its profile's filters on node `n` of `cluster` (which may be
+    /// a copy with extra nodes: the cluster autoscaler's what-if).
+    pub fn fits_on_node(&mut self, cluster: &ClusterState, pod: PodId, n: NodeId) -> bool {
+        self.profile_for(cluster, pod)
+            .fits_on(cluster, pod, n.index())
+    }
+
     /// Adds a new pending pod to the active queue.
     pub fn enqueue(&mut self, cluster: &ClusterState, pod: PodId) {
         let seq = self.next_seq;

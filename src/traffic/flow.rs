@@ -51,6 +51,10 @@ pub struct Traffic<'s> {
     scratch: Vec<(u16, Nanos)>,
     /// `services.csv`.
     pub(super) rows: super::output::Rows,
+    /// The scenario's latency objectives.
+    pub(super) slos: &'s [crate::autoscaling::spec::LatencySlo],
+    /// Start of the measured span.
+    pub(super) warmup: Nanos,
     /// What was drawn for each request created: (Service, its caller's seed or 0 for an
     /// external request, demand, key), for the common-random-numbers test.
     #[cfg(test)]
@@ -112,6 +116,8 @@ impl<'s> Traffic<'s> {
             calls_key: StreamKey::new(scenario.seed, "calls"),
             scratch: Vec::new(),
             rows: super::output::Rows::new(scenario.interval),
+            slos: &scenario.slos.latency,
+            warmup: scenario.warmup,
             #[cfg(test)]
             drawn: Vec::new(),
         }
@@ -156,6 +162,14 @@ impl<'s> Traffic<'s> {
             }
         }
         Ok(())
+    }
+
+    /// The counters of pod `pod`'s server, if it serves: when its containers started, the
+    /// CPU its finished work took (core-nanoseconds) and the requests it received.
+    pub fn pod_counters(&self, pod: PodId) -> Option<(Nanos, Nanos, u64)> {
+        let k = *self.server_of.get(pod.index())?;
+        let srv = self.servers.get(k as usize)?;
+        (k != NONE).then_some((srv.started, srv.cpu_done, srv.received))
     }
 
     /// Requests whose caller still waits for them.
@@ -248,6 +262,7 @@ impl<'s> Traffic<'s> {
             return self.refuse(ctx, id, Some(pod), false);
         }
         let srv = &mut self.servers[server as usize];
+        srv.received += 1;
         if srv.full() {
             return self.refuse(ctx, id, Some(pod), true);
         }
@@ -300,6 +315,8 @@ impl<'s> Traffic<'s> {
         let r = *self.requests.get(id);
         let s = usize::from(r.service);
         self.stats[s].worked(ctx.now, r.demand);
+        let server = self.server_of[r.pod as usize];
+        self.servers[server as usize].cpu_done += r.demand;
         let spec = &self.specs[s];
         if spec.calls.is_empty() {
             return self.answer(ctx, id, true);

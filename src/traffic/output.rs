@@ -32,6 +32,9 @@ pub struct Rows {
     interval: Nanos,
     next: Nanos,
     last: Nanos,
+    /// Per latency SLO of the scenario: measured intervals that had requests complete,
+    /// and those whose percentile missed the target.
+    pub slo: Vec<(u64, u64)>,
 }
 
 impl Rows {
@@ -42,6 +45,7 @@ impl Rows {
             interval,
             next: 0,
             last: 0,
+            slo: Vec::new(),
         }
     }
 }
@@ -82,6 +86,16 @@ impl Traffic<'_> {
         let span = t.saturating_sub(self.rows.last);
         self.rows.last = t;
         let time = format_seconds(t);
+        let slos = &self.slos;
+        self.rows.slo.resize(slos.len(), (0, 0));
+        for (k, slo) in slos.iter().enumerate() {
+            let iv = &self.stats[usize::from(slo.service)].interval;
+            if t > self.warmup && iv.counts.completed > 0 {
+                let (n, missed) = &mut self.rows.slo[k];
+                *n += 1;
+                *missed += u64::from(iv.quantile(slo.percentile / 100.0) > Some(slo.target));
+            }
+        }
         for (i, st) in self.stats.iter_mut().enumerate() {
             if let Some(w) = &mut self.rows.out {
                 let iv = &st.interval;
@@ -164,12 +178,31 @@ impl Traffic<'_> {
                 all[k] += v;
             }
         }
+        for (slo, &(n, missed)) in self.slos.iter().zip(&self.rows.slo) {
+            let name = &self.specs[usize::from(slo.service)].name;
+            put("slo_latency_intervals", name, n.to_string());
+            put("slo_latency_misses", name, missed.to_string());
+            put(
+                "slo_latency_miss_ratio",
+                name,
+                ratio((n > 0).then(|| missed as f64 / n as f64)),
+            );
+        }
         let [arrived, completed, rejected, failed] = all;
         rows.push(("requests_arrived".into(), arrived.to_string()));
         rows.push(("requests_completed".into(), completed.to_string()));
         rows.push(("requests_rejected".into(), rejected.to_string()));
         rows.push(("requests_failed".into(), failed.to_string()));
         rows
+    }
+
+    /// Requests of external clients that were answered in the measured span: what a
+    /// cost per served request divides by.
+    pub fn served(&self) -> u64 {
+        (0..self.specs.len())
+            .filter(|&i| self.specs[i].traffic.is_some())
+            .map(|i| self.stats[i].total.counts.completed)
+            .sum()
     }
 
     /// Checks request conservation per Service over the whole run: every attempt that

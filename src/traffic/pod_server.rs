@@ -23,6 +23,11 @@ pub struct PodServer {
     pub admitted: Vec<u32>,
     /// When the containers it serves for started: a later start means they restarted.
     pub started: Nanos,
+    /// CPU its finished work took, in core-nanoseconds (each request's demand): the
+    /// cumulative counter metrics-server takes rates of.
+    pub cpu_done: Nanos,
+    /// Requests the load balancers sent it, refused ones included.
+    pub received: u64,
 }
 
 impl PodServer {
@@ -37,6 +42,8 @@ impl PodServer {
             queue: VecDeque::new(),
             admitted: Vec::new(),
             started: 0,
+            cpu_done: 0,
+            received: 0,
         }
     }
 

@@ -86,3 +86,39 @@ pub struct Proposal {
     /// value per pod in milli-units, as upstream reports it in the HPA's status.
     pub current: i64,
 }
+
+/// Resource metric, `target.type: Utilization` (GetResourceReplicas): `target` in whole
+/// percent.
+pub fn utilization_replicas(
+    current: u32,
+    target: i32,
+    pods: &[PodInfo],
+    p: &CalcParams,
+) -> Result<Proposal, CalcError> {
+    let _ = (current, target, pods, p);
+    Err(CalcError::NoMetrics)
+}
+
+/// Resource metric, `target.type: AverageValue` (GetRawResourceReplicas): `target` in
+/// millicores per pod.
+pub fn average_value_replicas(
+    current: u32,
+    target: i64,
+    pods: &[PodInfo],
+    p: &CalcParams,
+) -> Result<Proposal, CalcError> {
+    let _ = (current, target, pods, p);
+    Err(CalcError::NoMetrics)
+}
+
+/// Pods metric (GetMetricReplicas, e.g. requests per second): `target` milli-units per
+/// pod.
+pub fn pods_metric_replicas(
+    current: u32,
+    target: i64,
+    pods: &[PodInfo],
+    p: &CalcParams,
+) -> Result<Proposal, CalcError> {
+    let _ = (current, target, pods, p);
+    Err(CalcError::NoMetrics)
+}
