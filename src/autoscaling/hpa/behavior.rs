@@ -412,6 +412,7 @@ mod tests {
     //! and hand derivations through `decide`.
 
     use super::*;
+    use crate::autoscaling::hpa::replica_calc::tests::Fixture;
     use crate::autoscaling::spec::{MetricSpec, ScalingPolicy};
     use crate::cluster::ids::WorkloadId;
     use crate::engine::time::{NANOS_PER_SEC, secs_to_nanos};
@@ -981,6 +982,34 @@ mod tests {
             m.decide(&spec, &cfg, 2, Some(1), s(301)),
             decision(2, "TooFewReplicas")
         );
+    }
+
+    #[test]
+    fn reconcile_rows_through_the_calculator() {
+        // Whole-controller rows of horizontal_test.go: minReplicas 2, maxReplicas 6, CPU
+        // Utilization, no behavior; the proposal comes from the replica calculator.
+        let spec = spec(2, 6, None);
+        let cfg = HpaConfig::default();
+        let down = Fixture::new(5, &[1000; 5], &[100, 300, 500, 250, 250]);
+        let proposal = down.utilization(5, 50).ok().map(|p| p.replicas);
+        assert_eq!(proposal, Some(3));
+        // TestScaleDownStabilizeInitialSize: a new HPA holds its initial 5.
+        let mut fresh = Normalizer::default();
+        let d = fresh.decide(&spec, &cfg, 5, proposal, 0);
+        assert_eq!(d, decision(5, "ScaleDownStabilized"));
+        // TestScaleDown: once the earlier recommendations have aged out, 3.
+        let d = fresh.decide(&spec, &cfg, 5, proposal, s(301));
+        assert_eq!(d, decision(3, "DesiredWithinRange"));
+        // TestScaleUpOneMetricInvalid: 40 % of 30 % on 3 pods proposes 4; a broken second
+        // metric does not stop a scale-up.
+        let up = Fixture::new(3, &[1000; 3], &[300, 400, 500]).utilization(3, 30);
+        let desired = metric_desired(3, &[up, Err(CalcError::NoMetrics)]);
+        let d = Normalizer::default().decide(&spec, &cfg, 3, desired, 0);
+        assert_eq!(d, decision(4, "DesiredWithinRange"));
+        // TestNoScaleDownOneMetricInvalid: it does stop the scale-down to 3.
+        let desired = metric_desired(5, &[down.utilization(5, 50), Err(CalcError::NoMetrics)]);
+        let d = Normalizer::default().decide(&spec, &cfg, 5, desired, 0);
+        assert_eq!(d, decision(5, "FailedComputeMetricsReplicas"));
     }
 
     #[test]

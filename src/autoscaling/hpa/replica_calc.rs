@@ -332,7 +332,7 @@ fn calculate(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     //! Rows of upstream's `replica_calculator_test.go` (v1.35: TestReplicaCalcResourceScale,
     //! …Tolerance, …MissingMetrics, …PodMetric, TestGroupPods,
     //! TestReplicaCalcComputedToleranceAlgImplementation) and hand derivations. Upstream's
@@ -369,10 +369,14 @@ mod tests {
     /// Upstream's fixture: `count` Running, Ready pods started at the zero time; pod `i`
     /// requests `requests[i]` (none past the list) and has the sample `levels[i]` (none
     /// past the list) over a one-minute window ending at the zero time.
-    struct Fixture(Vec<PodInfo>);
+    pub(in crate::autoscaling::hpa) struct Fixture(pub(in crate::autoscaling::hpa) Vec<PodInfo>);
 
     impl Fixture {
-        fn new(count: usize, requests: &[i64], levels: &[i64]) -> Fixture {
+        pub(in crate::autoscaling::hpa) fn new(
+            count: usize,
+            requests: &[i64],
+            levels: &[i64],
+        ) -> Fixture {
             Fixture(
                 (0..count)
                     .map(|i| PodInfo {
@@ -422,7 +426,11 @@ mod tests {
             self
         }
 
-        fn utilization(&self, current: u32, target: i32) -> Result<Proposal, CalcError> {
+        pub(in crate::autoscaling::hpa) fn utilization(
+            &self,
+            current: u32,
+            target: i32,
+        ) -> Result<Proposal, CalcError> {
             utilization_replicas(current, target, &self.0, &params())
         }
 
