@@ -1047,4 +1047,75 @@ mod tests {
             );
         }
     }
+
+    use proptest::prelude::*;
+
+    fn any_rules() -> impl Strategy<Value = ScalingRules> {
+        let policy =
+            (any::<bool>(), 1u32..300, 1u64..600).prop_map(|(pods, value, period)| ScalingPolicy {
+                kind: if pods {
+                    PolicyKind::Pods
+                } else {
+                    PolicyKind::Percent
+                },
+                value,
+                period: s(period),
+            });
+        let select = prop::sample::select(vec![
+            SelectPolicy::Max,
+            SelectPolicy::Min,
+            SelectPolicy::Disabled,
+        ]);
+        (
+            prop::option::of(0u64..900),
+            select,
+            prop::collection::vec(policy, 1..4),
+        )
+            .prop_map(|(window, select, policies)| ScalingRules {
+                stabilization_window: window.map(s),
+                select,
+                policies,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Over any run of syncs: the count stays within [minReplicas, maxReplicas], and
+        /// with a behavior it never moves against the metric (the stabilized
+        /// recommendation lies between the current count and the proposal).
+        #[test]
+        fn decisions_stay_in_bounds(
+            min in 1u32..5,
+            span in 0u32..60,
+            start in 0u32..80,
+            behavior in prop::option::of((any_rules(), any_rules())),
+            steps in prop::collection::vec((0u32..200, 1u64..90), 1..80),
+        ) {
+            let max = min + span;
+            let behavior = behavior.map(|(scale_up, scale_down)| Behavior { scale_up, scale_down });
+            let with_behavior = behavior.is_some();
+            let spec = spec(min, max, behavior);
+            let cfg = HpaConfig::default();
+            let mut n = Normalizer::default();
+            let mut current = start.clamp(min, max);
+            let mut now = 0;
+            for (desired, dt) in steps {
+                now += s(dt);
+                let d = n.decide(&spec, &cfg, current, Some(desired), now);
+                prop_assert!(min <= d.replicas && d.replicas <= max, "{:?}", d);
+                if with_behavior {
+                    if desired >= current {
+                        prop_assert!(d.replicas >= current, "{:?}", d);
+                    } else {
+                        prop_assert!(d.replicas <= current, "{:?}", d);
+                    }
+                }
+                if d.replicas != current {
+                    n.record_scale(spec.behavior.as_ref(), current, d.replicas, now);
+                    current = d.replicas;
+                }
+            }
+        }
+    }
 }

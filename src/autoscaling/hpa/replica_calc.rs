@@ -870,4 +870,108 @@ pub(super) mod tests {
         };
         assert_eq!(grouped(failed, true), Groups::default());
     }
+
+    use proptest::prelude::*;
+
+    /// Any pod, extreme values included.
+    fn any_pod() -> impl Strategy<Value = PodInfo> {
+        let phase = prop::sample::select(vec![Running, Running, Running, Pending, Failed]);
+        let request = prop_oneof![0i64..4000, Just(0), Just(i64::MAX)];
+        let value = prop_oneof![0i64..8000, Just(i64::MAX)];
+        (
+            phase,
+            any::<bool>(),
+            prop::option::of((any::<bool>(), 0..=NOW)),
+            prop::option::of(0..=NOW),
+            prop::option::of(request),
+            prop::option::of((value, 0..=NOW, 0..s(120))),
+        )
+            .prop_map(
+                |(phase, deleting, ready, start_time, request, metric)| PodInfo {
+                    phase,
+                    deleting,
+                    ready: ready.map(|(ready, last_transition)| ReadyCondition {
+                        ready,
+                        last_transition,
+                    }),
+                    start_time,
+                    request,
+                    metric: metric.map(|(value, timestamp, window)| Sample {
+                        value,
+                        timestamp,
+                        window,
+                    }),
+                },
+            )
+    }
+
+    /// `n` Running pods, Ready since long before the sync, with these requests and samples.
+    fn settled(requests: &[i64], values: &[i64]) -> Vec<PodInfo> {
+        Fixture::new(requests.len(), requests, values).0
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        /// No input makes a calculation panic, and a proposal stays within int32 like
+        /// upstream's replica counts.
+        #[test]
+        fn no_input_panics(
+            current in 0u32..1000,
+            target in prop_oneof![1i32..300, Just(i32::MAX)],
+            raw in prop_oneof![1i64..20000, Just(i64::MAX)],
+            pods in prop::collection::vec(any_pod(), 0..12),
+        ) {
+            let p = params();
+            let results = [
+                utilization_replicas(current, target, &pods, &p),
+                average_value_replicas(current, raw, &pods, &p),
+                pods_metric_replicas(current, raw, &pods, &p),
+            ];
+            for proposal in results.into_iter().flatten() {
+                prop_assert!(proposal.replicas <= i32::MAX as u32);
+            }
+        }
+
+        /// With every pod ready and sampled the proposal is the plain formula: the
+        /// current count within the tolerance, else ⌈(u / target) · n⌉ with the integer
+        /// percent u = ⌊100 · Σ usage / Σ request⌋.
+        #[test]
+        fn settled_pods_follow_the_plain_formula(
+            current in 1u32..20,
+            target in 1i32..200,
+            pods in prop::collection::vec((1i64..4000, 0i64..8000), 1..12),
+        ) {
+            let (requests, values): (Vec<i64>, Vec<i64>) = pods.into_iter().unzip();
+            let u = values.iter().sum::<i64>() * 100 / requests.iter().sum::<i64>();
+            let ratio = u as f64 / f64::from(target);
+            let want = if (0.9..=1.1).contains(&ratio) {
+                current
+            } else {
+                (ratio * requests.len() as f64).ceil() as u32
+            };
+            let got = utilization_replicas(current, target, &settled(&requests, &values), &params());
+            prop_assert_eq!(got, Ok(Proposal { replicas: want, current: u }));
+        }
+
+        /// When the current count is the number of settled pods, more usage on one pod
+        /// never proposes fewer replicas.
+        #[test]
+        fn more_usage_never_proposes_fewer(
+            target in 1i32..200,
+            pods in prop::collection::vec((1i64..4000, 0i64..8000), 1..12),
+            which in any::<prop::sample::Index>(),
+            extra in 0i64..8000,
+        ) {
+            let (requests, mut values): (Vec<i64>, Vec<i64>) = pods.into_iter().unzip();
+            let n = requests.len() as u32;
+            let before = utilization_replicas(n, target, &settled(&requests, &values), &params());
+            values[which.index(requests.len())] += extra;
+            let after = utilization_replicas(n, target, &settled(&requests, &values), &params());
+            match (before, after) {
+                (Ok(b), Ok(a)) => prop_assert!(a.replicas >= b.replicas),
+                other => prop_assert!(false, "unexpected {:?}", other),
+            }
+        }
+    }
 }
