@@ -240,9 +240,9 @@ fn ceil_replicas(ratio: f64, count: usize) -> u32 {
     replicas.min(i32::MAX as u32)
 }
 
-/// `|1 − ratio| ≤ tolerance` in upstream's form `1 − tol ≤ ratio ≤ 1 + tol` (v1.33+), which
-/// differs from the absolute value at the floating-point edge (110 % of a 100 % target is
-/// within a 0.1 tolerance).
+/// The tolerance check in upstream's v1.33+ form `1 − tol ≤ ratio ≤ 1 + tol`, which differs
+/// from `|1 − ratio| ≤ tol` at the floating-point edge (110 % of a 100 % target is within a
+/// 0.1 tolerance here, not there).
 fn within_tolerance(ratio: f64, tolerance: f64) -> bool {
     1.0 - tolerance <= ratio && ratio <= 1.0 + tolerance
 }
