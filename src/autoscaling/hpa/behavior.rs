@@ -988,28 +988,51 @@ mod tests {
     fn reconcile_rows_through_the_calculator() {
         // Whole-controller rows of horizontal_test.go: minReplicas 2, maxReplicas 6, CPU
         // Utilization, no behavior; the proposal comes from the replica calculator.
-        let spec = spec(2, 6, None);
+        let hpa = spec(2, 6, None);
         let cfg = HpaConfig::default();
         let down = Fixture::new(5, &[1000; 5], &[100, 300, 500, 250, 250]);
         let proposal = down.utilization(5, 50).ok().map(|p| p.replicas);
         assert_eq!(proposal, Some(3));
         // TestScaleDownStabilizeInitialSize: a new HPA holds its initial 5.
         let mut fresh = Normalizer::default();
-        let d = fresh.decide(&spec, &cfg, 5, proposal, 0);
+        let d = fresh.decide(&hpa, &cfg, 5, proposal, 0);
         assert_eq!(d, decision(5, "ScaleDownStabilized"));
         // TestScaleDown: once the earlier recommendations have aged out, 3.
-        let d = fresh.decide(&spec, &cfg, 5, proposal, s(301));
+        let d = fresh.decide(&hpa, &cfg, 5, proposal, s(301));
         assert_eq!(d, decision(3, "DesiredWithinRange"));
         // TestScaleUpOneMetricInvalid: 40 % of 30 % on 3 pods proposes 4; a broken second
         // metric does not stop a scale-up.
         let up = Fixture::new(3, &[1000; 3], &[300, 400, 500]).utilization(3, 30);
         let desired = metric_desired(3, &[up, Err(CalcError::NoMetrics)]);
-        let d = Normalizer::default().decide(&spec, &cfg, 3, desired, 0);
+        let d = Normalizer::default().decide(&hpa, &cfg, 3, desired, 0);
         assert_eq!(d, decision(4, "DesiredWithinRange"));
         // TestNoScaleDownOneMetricInvalid: it does stop the scale-down to 3.
         let desired = metric_desired(5, &[down.utilization(5, 50), Err(CalcError::NoMetrics)]);
-        let d = Normalizer::default().decide(&spec, &cfg, 5, desired, 0);
+        let d = Normalizer::default().decide(&hpa, &cfg, 5, desired, 0);
         assert_eq!(d, decision(5, "FailedComputeMetricsReplicas"));
+
+        // TestUpscaleCap: 600 m on 300 m of requests is 200 % of a 10 % target, ratio 20,
+        // ⌈20 · 3⌉ = 60; a scale-up policy of +700 % per 60 s caps 3 at 24.
+        let hot = Fixture::new(3, &[100; 3], &[100, 200, 300]).utilization(3, 10);
+        assert_eq!(
+            hot,
+            Ok(Proposal {
+                replicas: 60,
+                current: 200
+            })
+        );
+        let desired = hot.ok().map(|p| p.replicas);
+        let capped = Behavior {
+            scale_up: rules(0, 0, 700, 60, 0),
+            scale_down: ScalingRules::default_down(),
+        };
+        let wide = spec(1, 100, Some(capped.clone()));
+        let d = Normalizer::default().decide(&wide, &cfg, 3, desired, 0);
+        assert_eq!(d, decision(24, "ScaleUpLimit"));
+        // TestUpscaleCapGreaterThanMaxReplicas: maxReplicas 20 binds first.
+        let narrow = spec(1, 20, Some(capped));
+        let d = Normalizer::default().decide(&narrow, &cfg, 3, desired, 0);
+        assert_eq!(d, decision(20, "TooManyReplicas"));
     }
 
     #[test]
