@@ -594,3 +594,101 @@ proptest! {
         }
     }
 }
+
+/// An HPA and a cluster autoscaler added to a random scenario.
+#[derive(Debug, Clone)]
+struct Autoscale {
+    /// Extra nodes the last pool may grow by.
+    room: u32,
+    expander: usize,
+    /// Provisioning delay, s (some beyond the 5-minute maxNodeProvisionTime).
+    delay_s: u32,
+    /// cpuLoad of the first Deployment, cores (when no Service selects it).
+    load: u32,
+    target_percent: u32,
+}
+
+fn autoscale() -> impl Strategy<Value = Autoscale> {
+    (1u32..6, 0usize..4, 10u32..400, 1u32..12, 20u32..90).prop_map(
+        |(room, expander, delay_s, load, target_percent)| Autoscale {
+            room,
+            expander,
+            delay_s,
+            load,
+            target_percent,
+        },
+    )
+}
+
+/// `base` with its last pool made a node group (bounds 0 … count + room), every `addedAt`
+/// dropped (a cluster autoscaler needs the pools from the start), a cluster autoscaler
+/// with short timers, and an HPA on the first Deployment (driven by a CPU load unless a
+/// Service serves it).
+fn render_autoscale(base: String, pools: &[Pool], served: bool, a: &Autoscale) -> String {
+    let last = pools.len() - 1;
+    let mut y: String = base
+        .lines()
+        .filter(|l| !l.contains("addedAt"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let at = y.find(&format!("    - name: p{last}\n")).expect("last pool");
+    let reserved = "      reserved: {cpu: 100m}\n";
+    let end = at + y[at..].find(reserved).expect("pool reserved") + reserved.len();
+    y.insert_str(
+        end,
+        &format!(
+            "      pricePerHour: 1\n      autoscaling: {{minCount: 0, maxCount: {}, provisioningDelay: {{uniform: {{min: 10s, max: {}s}}}}}}\n",
+            pools[last].count + a.room,
+            a.delay_s
+        ),
+    );
+    if !served {
+        y = y.replacen(
+            "      simulation: {startupDelay:",
+            &format!("      simulation: {{cpuLoad: {{constant: {}}}, startupDelay:", a.load),
+            1,
+        );
+    }
+    y += &format!(
+        "clusterAutoscaler: {{expander: {}, scaleDownUnneededTime: 2m, scaleDownDelayAfterAdd: 1m, maxNodeProvisionTime: 5m}}\n",
+        kubesim::autoscaling::spec::Expander::NAMES[a.expander]
+    );
+    y += &format!(
+        "horizontalPodAutoscalers:\n  - metadata: {{name: d0}}\n    spec:\n      scaleTargetRef: {{kind: Deployment, name: d0}}\n      maxReplicas: 12\n      metrics: [{{type: Resource, resource: {{name: cpu, target: {{type: Utilization, averageUtilization: {}}}}}}}]\n",
+        a.target_percent
+    );
+    y
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// With autoscalers at work, the invariants hold after every event, and at the end each
+    /// node group's nodes lie within its bounds.
+    #[test]
+    fn invariants_hold_with_autoscalers(
+        seed in 0u64..1000,
+        pools in prop::collection::vec(pool(), 1..3),
+        deploys in prop::collection::vec(deploy(), 1..3),
+        jobs in prop::collection::vec(job(), 0..2),
+        faults in prop::collection::vec(fault(), 0..2),
+        traffic in prop::option::of(traffic()),
+        a in autoscale(),
+    ) {
+        // Pinned pods name nodes that may be deleted: keep them out.
+        let deploys: Vec<Deploy> = deploys.into_iter().map(|d| Deploy { pinned: None, ..d }).collect();
+        let jobs: Vec<JobStream> = jobs.into_iter().map(|j| JobStream { pinned: false, ..j }).collect();
+        let base = render(seed, (0, 0), &pools, &deploys, &jobs, &faults, traffic.as_ref());
+        let text = render_autoscale(base, &pools, traffic.is_some(), &a);
+        let (s, o) = run_checked(&text);
+        let c = &o.cluster;
+        for (i, pool) in s.pools.iter().enumerate() {
+            if let Some(g) = &pool.autoscaling {
+                let present = (0..c.nodes.len())
+                    .filter(|&n| c.nodes.pool[n].index() == i && !c.nodes.removed[n])
+                    .count() as u32;
+                prop_assert!(present >= g.min && present <= g.max, "{} nodes in {}", present, pool.name);
+            }
+        }
+    }
+}

@@ -376,6 +376,10 @@ impl ClusterState {
     pub fn remove_node(&mut self, n: NodeId) {
         let i = n.index();
         debug_assert_eq!(self.nodes.pod_count[i], 0);
+        // Pods a preemption nominated here must look elsewhere.
+        for pod in self.nodes.nominated[i].clone() {
+            self.clear_nomination(pod);
+        }
         if self.nodes.ready[i] {
             self.nodes.ready[i] = false;
             self.nodes_ready -= 1;
