@@ -631,7 +631,9 @@ fn render_autoscale(base: String, pools: &[Pool], served: bool, a: &Autoscale) -
         .filter(|l| !l.contains("addedAt"))
         .map(|l| format!("{l}\n"))
         .collect();
-    let at = y.find(&format!("    - name: p{last}\n")).expect("last pool");
+    let at = y
+        .find(&format!("    - name: p{last}\n"))
+        .expect("last pool");
     let reserved = "      reserved: {cpu: 100m}\n";
     let end = at + y[at..].find(reserved).expect("pool reserved") + reserved.len();
     y.insert_str(
@@ -645,7 +647,10 @@ fn render_autoscale(base: String, pools: &[Pool], served: bool, a: &Autoscale) -
     if !served {
         y = y.replacen(
             "      simulation: {startupDelay:",
-            &format!("      simulation: {{cpuLoad: {{constant: {}}}, startupDelay:", a.load),
+            &format!(
+                "      simulation: {{cpuLoad: {{constant: {}}}, startupDelay:",
+                a.load
+            ),
             1,
         );
     }

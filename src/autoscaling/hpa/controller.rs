@@ -2,7 +2,7 @@
 //! see, asks the replica calculator what each metric proposes, normalizes the largest
 //! proposal and scales its Deployment.
 
-use super::behavior::Normalizer;
+use super::behavior::{Normalizer, metric_desired};
 use super::replica_calc::{self, CalcParams, CalcPhase, PodInfo, Proposal, ReadyCondition, Sample};
 use crate::autoscaling::decisions::{Decision, Decisions};
 use crate::autoscaling::metrics::{MetricsServer, PodSample, Snapshot};
@@ -73,40 +73,41 @@ impl HpaController {
             now: ctx.now,
         };
         // Every metric's proposal; the HPA acts on the largest.
-        let mut best: Option<(Proposal, MetricSpec)> = None;
-        let mut failed = false;
-        for &m in &spec.metrics {
-            let value = |s: &PodSample| match m {
-                MetricSpec::RequestsPerSecond(_) => s.rps,
-                _ => Some(s.cpu),
-            };
-            let pods = pod_infos(ctx.cluster, d, snapshot, cfg.metrics_resolution, value);
-            let proposal = match m {
-                MetricSpec::CpuUtilization(t) => {
-                    replica_calc::utilization_replicas(current, t as i32, &pods, &params)
+        let proposals: Vec<_> = spec
+            .metrics
+            .iter()
+            .map(|&m| {
+                let value = |s: &PodSample| match m {
+                    MetricSpec::RequestsPerSecond(_) => s.rps,
+                    _ => Some(s.cpu),
+                };
+                let pods = pod_infos(ctx.cluster, d, snapshot, cfg.metrics_resolution, value);
+                match m {
+                    MetricSpec::CpuUtilization(t) => {
+                        replica_calc::utilization_replicas(current, t as i32, &pods, &params)
+                    }
+                    MetricSpec::CpuAverageValue(t) => {
+                        replica_calc::average_value_replicas(current, t, &pods, &params)
+                    }
+                    MetricSpec::RequestsPerSecond(t) => {
+                        replica_calc::pods_metric_replicas(current, t, &pods, &params)
+                    }
                 }
-                MetricSpec::CpuAverageValue(t) => {
-                    replica_calc::average_value_replicas(current, t, &pods, &params)
-                }
-                MetricSpec::RequestsPerSecond(t) => {
-                    replica_calc::pods_metric_replicas(current, t, &pods, &params)
-                }
-            };
-            match proposal {
-                Ok(p) if best.is_none_or(|(b, _)| p.replicas > b.replicas) => best = Some((p, m)),
-                Ok(_) => {}
-                Err(_) => failed = true,
-            }
-        }
-        // Upstream scales on partial metrics only upwards.
-        let desired = best
-            .map(|(p, _)| p.replicas)
-            .filter(|&r| !failed || r > current);
+            })
+            .collect();
+        // The metric whose proposal won, for the log (the first of equal ones).
+        let best = spec
+            .metrics
+            .iter()
+            .zip(&proposals)
+            .filter_map(|(&m, p)| p.as_ref().ok().map(|p| (*p, m)))
+            .fold(None, |b: Option<(Proposal, MetricSpec)>, (p, m)| match b {
+                Some((q, _)) if q.replicas >= p.replicas => b,
+                _ => Some((p, m)),
+            });
+        let desired = metric_desired(current, &proposals);
         let decision = self.normalizers[i].decide(spec, cfg, current, desired, ctx.now);
-        let reason = match (best, failed) {
-            (None, true) => "FailedGetMetrics",
-            _ => decision.reason,
-        };
+        let reason = decision.reason;
         if decision.replicas != current {
             self.rescales[i] += 1;
             d.scale_to(ctx, decision.replicas);
