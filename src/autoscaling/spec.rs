@@ -168,6 +168,12 @@ pub struct NodeGroup {
     pub max: u32,
     /// From the scale-up request to the node joining, seconds.
     pub provisioning_delay: Distribution,
+    /// The node a first scale-up adds: the pool's node number `count` (`<pool>-<count>`).
+    /// Later ones differ only in their number, which names them and their
+    /// `kubernetes.io/hostname`, and in their zone.
+    pub template: crate::cluster::node::NodeSpec,
+    /// The pool's zones: its node number `i` is in `zones[i % zones.len()]` (none: no zone).
+    pub zones: Vec<u16>,
 }
 
 /// Which node group a scale-up takes (`--expander`).
