@@ -239,6 +239,27 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         .collect();
     let services = super::services::services(&mut cx, &doc.services, duration, &pod_labels)?;
     super::services::capacity_warnings(&mut cx, &services, &workloads, &templates, &pod_limits);
+    let auto = super::autoscaling::settings(
+        &mut cx,
+        &doc,
+        &super::autoscaling::Refs {
+            duration,
+            pools: &pools,
+            workloads: &workloads,
+            templates: &templates,
+            services: &services,
+        },
+    )?;
+    for (w, load) in workloads.iter_mut().zip(auto.cpu_loads) {
+        w.cpu_load = load;
+    }
+    // A rollout's pods share their Deployment's load.
+    for v in &mut versions {
+        v.cpu_load = workloads
+            .iter()
+            .find(|w| w.name == v.name)
+            .and_then(|w| w.cpu_load.clone());
+    }
     Ok(Scenario {
         name: doc.metadata.name,
         file_sha256: sha,
@@ -262,11 +283,11 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         quotas,
         pod_limits,
         services,
-        hpas: Vec::new(),
-        hpa_config: Default::default(),
-        cluster_autoscaler: None,
-        billing: Default::default(),
-        slos: Default::default(),
+        hpas: auto.hpas,
+        hpa_config: auto.hpa_config,
+        cluster_autoscaler: auto.cluster_autoscaler,
+        billing: auto.billing,
+        slos: auto.slos,
     })
 }
 
@@ -574,7 +595,7 @@ fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<Str
             }
         }
         let pool = PoolId(pools.len() as u32);
-        for i in 0..p.count {
+        let node = |i: u64| {
             let name = format!("{}-{i}", p.name);
             let mut labels: BTreeMap<String, String> = p.labels.clone();
             labels.insert("kubernetes.io/hostname".into(), name.clone());
@@ -592,7 +613,7 @@ fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<Str
             if let Some(it) = &p.instance_type {
                 labels.insert("node.kubernetes.io/instance-type".into(), it.clone());
             }
-            nodes.push(NodeSpec {
+            NodeSpec {
                 name,
                 pool,
                 zone,
@@ -601,8 +622,20 @@ fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<Str
                 max_pods: max_pods as u32,
                 labels: labels.into_iter().collect(),
                 taints: taints.clone(),
-            });
-        }
+            }
+        };
+        nodes.extend((0..p.count).map(node));
+        let autoscaling = match &p.autoscaling {
+            Some(a) => Some(super::autoscaling::node_group(
+                cx,
+                &path,
+                p,
+                a,
+                node(p.count),
+                zone_ids.clone(),
+            )?),
+            None => None,
+        };
         let added_at = p.added_at.map_or(0, SimDuration::as_nanos);
         if added_at > MAX_DURATION_NANOS {
             return cx.err(
@@ -621,9 +654,10 @@ fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<Str
             first_node: nodes.len() - p.count as usize,
             count: p.count as usize,
             failures,
-            autoscaling: None,
+            autoscaling,
         });
     }
+    super::autoscaling::check_growth(cx, &pools, &nodes)?;
     let mut total = [0i64; crate::cluster::resources::MAX_RESOURCES];
     for n in &nodes {
         for (t, a) in total.iter_mut().zip(n.allocatable.0) {
