@@ -783,3 +783,25 @@ fn slo_target_zero() {
     let m = refused(&with(&[("target: 250ms", "target: 0s")]));
     assert_says(&m, "slos.serviceLatency[0].target", &["more than 0s"]);
 }
+
+#[test]
+fn all_hpas_at_max_replicas_must_fit_the_pod_limit() {
+    // 1,000,000 + 1,000,000 + 8 > 2,000,000.
+    let text = with(&[
+        ("maxReplicas: 10", "maxReplicas: 1000000"),
+        (
+            "cpuLoad: {constant: 3}",
+            "cpuLoad: {constant: 3}\n    - metadata: {name: third}\n      spec:\n        template:\n          spec:\n            containers: [{name: app, resources: {requests: {cpu: 1}}}]",
+        ),
+        (
+            "billing:",
+            "  - metadata: {name: third}\n    spec: {scaleTargetRef: {kind: Deployment, name: third}, maxReplicas: 1000000}\nbilling:",
+        ),
+    ]);
+    let m = refused(&text);
+    assert_says(
+        &m,
+        "horizontalPodAutoscalers",
+        &["2000008 pods", "limit of 2000000"],
+    );
+}
