@@ -28,7 +28,7 @@ pub const DEFAULT_INTERVAL: Nanos = 10 * NANOS_PER_SEC;
 /// Default Bound → Running delay.
 pub const DEFAULT_STARTUP_DELAY_SECS: f64 = 1.0;
 /// The namespace of workloads that name none.
-const DEFAULT_NAMESPACE: &str = "default";
+pub(super) const DEFAULT_NAMESPACE: &str = "default";
 /// Kubernetes' default `terminationGracePeriodSeconds`.
 const DEFAULT_TERMINATION_GRACE: crate::engine::time::Nanos =
     30 * crate::engine::time::NANOS_PER_SEC;

@@ -308,6 +308,10 @@ pub(super) fn hpas(
         }
         let w = target as usize;
         let t = &refs.templates[refs.workloads[w].template as usize];
+        let served = refs
+            .services
+            .iter()
+            .any(|s| s.selects(&t.namespace, &t.labels));
         for (j, m) in metrics.iter().enumerate() {
             let mpath = if spec.metrics.is_empty() {
                 format!("{path}.spec.metrics")
@@ -319,11 +323,7 @@ pub(super) fn hpas(
                     check_cpu_requests(cx, &mpath, &d.metadata.name, &pod_specs(doc, w))?;
                 }
                 MetricSpec::RequestsPerSecond(_) => {
-                    if !refs
-                        .services
-                        .iter()
-                        .any(|s| s.selects(&t.namespace, &t.labels))
-                    {
+                    if !served {
                         return cx.err(
                             format!("{mpath}.pods.metric.name"),
                             format!(
@@ -342,10 +342,7 @@ pub(super) fn hpas(
             && metrics
                 .iter()
                 .any(|m| !matches!(m, MetricSpec::RequestsPerSecond(_)))
-            && !refs
-                .services
-                .iter()
-                .any(|s| s.selects(&t.namespace, &t.labels))
+            && !served
         {
             cx.warnings.insert(format!(
                 "{path}: Deployment `{}` has no simulation.cpuLoad and no Service sends it \

@@ -29,11 +29,9 @@ use crate::scenario::limits::MAX_DURATION_NANOS;
 use crate::scenario::model::{Pool, Workload};
 use crate::scenario::schema::ScenarioDoc;
 use crate::scenario::units::SimDuration;
+pub(super) use crate::scenario::validate::DEFAULT_NAMESPACE;
 use crate::scenario::validate::{Ctx, R};
 use crate::traffic::service::ServiceSpec;
-
-/// The namespace of objects that name none.
-pub(super) const DEFAULT_NAMESPACE: &str = "default";
 
 /// Everything autoscaling a scenario sets, validated.
 #[derive(Debug)]
@@ -66,20 +64,21 @@ pub(super) struct Refs<'a> {
     pub(super) services: &'a [ServiceSpec],
 }
 
-/// A duration field that must lie in `[min, 100 years]`.
+/// A duration field: at least `min` (a `min` of 1 ns means "more than 0s") and at most
+/// 100 years.
 fn bounded(cx: &Ctx, path: &str, d: Option<SimDuration>, min: Nanos, default: Nanos) -> R<Nanos> {
     match d.map(SimDuration::as_nanos) {
         None => Ok(default),
         Some(ns) if ns < min || ns > MAX_DURATION_NANOS => {
-            let floor = if min == 0 {
-                "0s".to_string()
-            } else {
-                crate::scenario::units::format_seconds(min) + "s"
+            let floor = match min {
+                0 => String::new(),
+                1 => "more than 0s and ".to_string(),
+                _ => format!(
+                    "at least {}s and ",
+                    crate::scenario::units::format_seconds(min)
+                ),
             };
-            cx.err(
-                path,
-                format!("must be from {floor} to 100 years (876000h), e.g. 30s"),
-            )
+            cx.err(path, format!("must be {floor}at most 100 years (876000h)"))
         }
         Some(ns) => Ok(ns),
     }
