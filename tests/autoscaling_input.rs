@@ -805,3 +805,16 @@ fn all_hpas_at_max_replicas_must_fit_the_pod_limit() {
         &["2000008 pods", "limit of 2000000"],
     );
 }
+
+#[test]
+fn cpu_load_and_a_cpu_usage_fraction_conflict() {
+    let m = refused(&with(&[(
+        "cpuLoad: {constant: 3}",
+        "cpuLoad: {constant: 3}\n        usage: {cpu: {constant: 0.5}}",
+    )]));
+    assert_says(
+        &m,
+        "workloads.deployments[1].simulation.usage.cpu",
+        &["both set the pods' cpu usage: keep one"],
+    );
+}

@@ -107,6 +107,13 @@ pub(super) fn cpu_loads(cx: &mut Ctx, doc: &ScenarioDoc, refs: &Refs) -> R<Vec<O
             continue;
         };
         let path = format!("workloads.deployments[{i}].simulation.cpuLoad");
+        if d.simulation.usage.contains_key("cpu") {
+            return cx.err(
+                format!("workloads.deployments[{i}].simulation.usage.cpu"),
+                "and simulation.cpuLoad both set the pods' cpu usage: keep one (cpuLoad shares a \
+                 total among the pods; usage is a fixed fraction of each pod's request)",
+            );
+        }
         let t = &refs.templates[refs.workloads[i].template as usize];
         if let Some(s) = refs
             .services
