@@ -3,6 +3,7 @@
 //! `serde_yaml` is no longer maintained upstream, so every call to it stays behind
 //! [`parse_yaml`] (DESIGN §8): swapping the parser touches this file only.
 
+pub mod autoscaling;
 mod csv_input;
 mod disruption;
 pub mod dist;

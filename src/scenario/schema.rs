@@ -51,6 +51,17 @@ pub struct ScenarioDoc {
     /// Service objects, with their traffic.
     #[serde(default)]
     pub services: Vec<super::services::ServiceDoc>,
+    /// The cluster autoscaler's flags; present: it runs.
+    pub cluster_autoscaler: Option<super::autoscaling::ClusterAutoscalerDoc>,
+    /// The HPA controller's flags.
+    pub horizontal_pod_autoscaling: Option<super::autoscaling::HpaControllerDoc>,
+    /// HorizontalPodAutoscaler objects.
+    #[serde(default)]
+    pub horizontal_pod_autoscalers: Vec<super::autoscaling::HpaDoc>,
+    /// How node time is billed.
+    pub billing: Option<super::autoscaling::BillingDoc>,
+    /// Service-level objectives.
+    pub slos: Option<super::autoscaling::SlosDoc>,
 }
 
 /// `nodeLifecycle`: the node lifecycle controller's flags, camelCased.
@@ -389,6 +400,8 @@ pub struct NodePoolDoc {
     pub added_at: Option<SimDuration>,
     /// Random failures of each node (simulation-only).
     pub failures: Option<FailuresDoc>,
+    /// Makes the pool a node group of the cluster autoscaler.
+    pub autoscaling: Option<super::autoscaling::NodeGroupDoc>,
 }
 
 /// A pool's `failures`: each node alternates between up and down.
@@ -1283,6 +1296,8 @@ pub struct PodSimDoc {
     pub rollback_on_progress_deadline: Option<bool>,
     /// How the pods serve requests of the Services that select them.
     pub serving: Option<super::services::ServingDoc>,
+    /// The CPU the pods share in total, over time.
+    pub cpu_load: Option<super::autoscaling::CpuLoadDoc>,
 }
 
 /// `simulation.crash`: at least one of `timeToCrash` and `probability`.
@@ -1322,6 +1337,8 @@ pub struct JobSimDoc {
     pub checkpoint_interval: Option<SimDuration>,
     /// How the pods serve requests of the Services that select them.
     pub serving: Option<super::services::ServingDoc>,
+    /// Refused with a message: a Deployment setting.
+    pub cpu_load: Option<IgnoredAny>,
 }
 
 /// One request vector of a `requestChoice`.

@@ -304,15 +304,30 @@ pub(super) fn traffic(
             start,
         }
     } else if let Some(d) = &doc.diurnal {
-        diurnal(cx, &ppath, d, start)?
+        ArrivalSpec::Diurnal(diurnal(
+            cx,
+            &ppath,
+            (d.peak.per_second(), d.trough.0),
+            d.peak_at,
+            d.period,
+            start,
+            Unit::RequestsPerSecond,
+        )?)
     } else if let Some(s) = &doc.steps {
-        steps(cx, &ppath, s)?
+        let pairs: Vec<(SimDuration, f64)> = s.iter().map(|s| (s.at, s.rate.0)).collect();
+        ArrivalSpec::Steps(steps(cx, &ppath, &pairs, Unit::RequestsPerSecond)?)
     } else if let Some(s) = &doc.spike {
-        spike(cx, &ppath, s)?
+        ArrivalSpec::Steps(spike(
+            cx,
+            &ppath,
+            (s.base.0, s.rate.per_second()),
+            s.at,
+            s.duration,
+        )?)
     } else if let Some(m) = &doc.markov_modulated {
         mmpp(cx, &ppath, m, start, duration)?
     } else if let Some(r) = &doc.rate_csv {
-        rate_csv(cx, &ppath, r, start)?
+        ArrivalSpec::Steps(rate_csv(cx, &ppath, r, start, Unit::RequestsPerSecond)?)
     } else if let Some(r) = &doc.request_csv {
         let (replay, demand) = request_csv(cx, &ppath, r, start)?;
         size_demand = demand;
@@ -340,81 +355,154 @@ pub(super) fn traffic(
     })
 }
 
-/// `diurnal`.
-fn diurnal(cx: &Ctx, path: &str, d: &DiurnalDoc, start: Nanos) -> R<ArrivalSpec> {
-    let peak = d.peak.per_second();
-    let trough = d.trough.0;
+/// What a curve measures, so that the `diurnal`, `steps`, `spike` and `rateCsv`
+/// converters serve request rates and CPU load alike and each message names its unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Unit {
+    /// Requests per second (`simulation.traffic`).
+    RequestsPerSecond,
+    /// Cores (`simulation.cpuLoad`).
+    Cores,
+}
+
+impl Unit {
+    /// What the values are called in messages.
+    fn noun(self) -> &'static str {
+        match self {
+            Unit::RequestsPerSecond => "rate",
+            Unit::Cores => "load",
+        }
+    }
+
+    /// `v` with its unit.
+    fn show(self, v: f64) -> String {
+        match self {
+            Unit::RequestsPerSecond => format!("{v}/s"),
+            Unit::Cores => format!("{v} cores"),
+        }
+    }
+
+    /// The key of a step's value.
+    fn step_key(self) -> &'static str {
+        match self {
+            Unit::RequestsPerSecond => "rate",
+            Unit::Cores => "value",
+        }
+    }
+
+    /// A one-step example.
+    fn step_example(self) -> &'static str {
+        match self {
+            Unit::RequestsPerSecond => "[{at: 0s, rate: 100/s}]",
+            Unit::Cores => "[{at: 0s, value: 2}]",
+        }
+    }
+
+    /// What a curve at 0 throughout would mean.
+    fn nothing(self) -> &'static str {
+        match self {
+            Unit::RequestsPerSecond => "no request would arrive",
+            Unit::Cores => "the pods would have no load (use `constant: 0` for that)",
+        }
+    }
+}
+
+/// `diurnal`: `(peak, trough)` in `unit`, from `start`.
+pub(super) fn diurnal(
+    cx: &Ctx,
+    path: &str,
+    (peak, trough): (f64, f64),
+    peak_at: SimDuration,
+    period: Option<SimDuration>,
+    start: Nanos,
+    unit: Unit,
+) -> R<Diurnal> {
     if trough > peak {
         return cx.err(
             format!("{path}.trough"),
-            format!("must be at most `peak` ({peak}/s), not {trough}/s"),
+            format!(
+                "must be at most `peak` ({}), not {}",
+                unit.show(peak),
+                unit.show(trough)
+            ),
         );
     }
-    let period = d
-        .period
-        .map_or(DEFAULT_DIURNAL_PERIOD, SimDuration::as_nanos);
+    let period = period.map_or(DEFAULT_DIURNAL_PERIOD, SimDuration::as_nanos);
     if period == 0 {
         return cx.err(
             format!("{path}.period"),
             "must be longer than 0 (default 24h, one day)",
         );
     }
-    Ok(ArrivalSpec::Diurnal(Diurnal {
+    Ok(Diurnal {
         peak,
         trough,
-        peak_at: d.peak_at.as_nanos(),
+        peak_at: peak_at.as_nanos(),
         period,
         start,
-    }))
+    })
 }
 
-/// `steps`.
-fn steps(cx: &Ctx, path: &str, list: &[StepDoc]) -> R<ArrivalSpec> {
+/// `steps`: `(at, value in unit)` pairs.
+pub(super) fn steps(cx: &Ctx, path: &str, list: &[(SimDuration, f64)], unit: Unit) -> R<Steps> {
     check_list(cx, path, list)?;
     if list.is_empty() {
         return cx.err(
             path,
-            "needs at least one step, e.g. [{at: 0s, rate: 100/s}]",
+            format!("needs at least one step, e.g. {}", unit.step_example()),
         );
     }
     for (i, w) in list.windows(2).enumerate() {
-        if w[1].at.as_nanos() <= w[0].at.as_nanos() {
+        if w[1].0.as_nanos() <= w[0].0.as_nanos() {
             return cx.err(
                 format!("{path}[{}].at", i + 1),
                 format!(
                     "must be later than steps[{i}].at ({}): list the steps in time order, \
                      each at a different time",
-                    w[0].at
+                    w[0].0
                 ),
             );
         }
     }
-    if list.iter().all(|s| s.rate.0 == 0.0) {
-        return cx.err(path, "every step has rate 0, so no request would arrive");
+    if list.iter().all(|s| s.1 == 0.0) {
+        return cx.err(
+            path,
+            format!(
+                "every step has {} 0, so {}",
+                unit.step_key(),
+                unit.nothing()
+            ),
+        );
     }
-    Ok(ArrivalSpec::Steps(Steps {
+    Ok(Steps {
         steps: list
             .iter()
-            .map(|s| Step {
-                at: s.at.as_nanos(),
-                rate: s.rate.0,
+            .map(|&(at, rate)| Step {
+                at: at.as_nanos(),
+                rate,
             })
             .collect(),
         end: None,
-    }))
+    })
 }
 
-/// `spike`.
-fn spike(cx: &Ctx, path: &str, s: &SpikeDoc) -> R<ArrivalSpec> {
-    if s.duration.as_nanos() == 0 {
+/// `spike`: `(base, value during the spike)` from `at` for `duration`.
+pub(super) fn spike(
+    cx: &Ctx,
+    path: &str,
+    (base, value): (f64, f64),
+    at: SimDuration,
+    duration: SimDuration,
+) -> R<Steps> {
+    if duration.as_nanos() == 0 {
         return cx.err(format!("{path}.duration"), "must be longer than 0");
     }
-    Ok(ArrivalSpec::Steps(Steps::spike(
-        s.base.0,
-        s.rate.per_second(),
-        s.at.as_nanos(),
-        s.duration.as_nanos(),
-    )))
+    Ok(Steps::spike(
+        base,
+        value,
+        at.as_nanos(),
+        duration.as_nanos(),
+    ))
 }
 
 /// `markovModulated`.
@@ -519,8 +607,15 @@ fn first_lines(lines: &[u64]) -> String {
     format!("{word} {}{more}", shown.join(", "))
 }
 
-/// `rateCsv`: a rate series, piecewise constant between rows.
-fn rate_csv(cx: &mut Ctx, path: &str, r: &RateCsvDoc, start: Nanos) -> R<ArrivalSpec> {
+/// `rateCsv`: a series of values in `unit`, piecewise constant between rows.
+pub(super) fn rate_csv(
+    cx: &mut Ctx,
+    path: &str,
+    r: &RateCsvDoc,
+    start: Nanos,
+    unit: Unit,
+) -> R<Steps> {
+    let noun = unit.noun();
     let scale = positive(
         cx,
         &format!("{path}.scale"),
@@ -565,7 +660,7 @@ fn rate_csv(cx: &mut Ctx, path: &str, r: &RateCsvDoc, start: Nanos) -> R<Arrival
             Ok(v) => {
                 return cx.err(
                     &fpath,
-                    format!("`{shown}` line {line}: rate {v} must be a finite number >= 0"),
+                    format!("`{shown}` line {line}: {noun} {v} must be a finite number >= 0"),
                 );
             }
             Err(_) => None,
@@ -576,14 +671,14 @@ fn rate_csv(cx: &mut Ctx, path: &str, r: &RateCsvDoc, start: Nanos) -> R<Arrival
     if rows.len() < 2 {
         return cx.err(
             &fpath,
-            format!("`{shown}` needs at least two rows: a rate holds until the next row's time"),
+            format!("`{shown}` needs at least two rows: a {noun} holds until the next row's time"),
         );
     }
     if rows.iter().all(|r| r.2.is_none()) {
         return cx.err(
             &fpath,
             format!(
-                "`{shown}` has no number in column `{}`: every rate cell is blank or not a number",
+                "`{shown}` has no number in column `{}`: every {noun} cell is blank or not a number",
                 r.rate_column
             ),
         );
@@ -629,12 +724,12 @@ fn rate_csv(cx: &mut Ctx, path: &str, r: &RateCsvDoc, start: Nanos) -> R<Arrival
     if steps.iter().all(|s| s.rate == 0.0) {
         return cx.err(
             &fpath,
-            format!("`{shown}` column `{}` has no rate above 0", r.rate_column),
+            format!("`{shown}` column `{}` has no {noun} above 0", r.rate_column),
         );
     }
     let policy = match missing {
-        MissingDoc::Hold => "held the previous rate (missing: hold)",
-        MissingDoc::Zero => "used rate 0 (missing: zero)",
+        MissingDoc::Hold => format!("held the previous {noun} (missing: hold)"),
+        MissingDoc::Zero => format!("used {noun} 0 (missing: zero)"),
     };
     if !blank_lines.is_empty() {
         cx.warnings.insert(format!(
@@ -646,8 +741,8 @@ fn rate_csv(cx: &mut Ctx, path: &str, r: &RateCsvDoc, start: Nanos) -> R<Arrival
     }
     if !gap_lines.is_empty() {
         let what = match missing {
-            MissingDoc::Hold => "held the rate across each gap (missing: hold)",
-            MissingDoc::Zero => "used rate 0 after one median step (missing: zero)",
+            MissingDoc::Hold => format!("held the {noun} across each gap (missing: hold)"),
+            MissingDoc::Zero => format!("used {noun} 0 after one median step (missing: zero)"),
         };
         cx.warnings.insert(format!(
             "{path}: `{shown}` has {} longer than {GAP_FACTOR} × the median step of {} s \
@@ -661,10 +756,10 @@ fn rate_csv(cx: &mut Ctx, path: &str, r: &RateCsvDoc, start: Nanos) -> R<Arrival
         .last()
         .map(|s| s.at.saturating_add(median))
         .unwrap_or(start);
-    Ok(ArrivalSpec::Steps(Steps {
+    Ok(Steps {
         steps,
         end: Some(end),
-    }))
+    })
 }
 
 /// A timestamp: nanoseconds since 1970-01-01 00:00:00 UTC for a datetime, or since 0 for

@@ -28,7 +28,7 @@ pub const DEFAULT_INTERVAL: Nanos = 10 * NANOS_PER_SEC;
 /// Default Bound → Running delay.
 pub const DEFAULT_STARTUP_DELAY_SECS: f64 = 1.0;
 /// The namespace of workloads that name none.
-const DEFAULT_NAMESPACE: &str = "default";
+pub(super) const DEFAULT_NAMESPACE: &str = "default";
 /// Kubernetes' default `terminationGracePeriodSeconds`.
 const DEFAULT_TERMINATION_GRACE: crate::engine::time::Nanos =
     30 * crate::engine::time::NANOS_PER_SEC;
@@ -239,6 +239,27 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         .collect();
     let services = super::services::services(&mut cx, &doc.services, duration, &pod_labels)?;
     super::services::capacity_warnings(&mut cx, &services, &workloads, &templates, &pod_limits);
+    let auto = super::autoscaling::settings(
+        &mut cx,
+        &doc,
+        &super::autoscaling::Refs {
+            duration,
+            pools: &pools,
+            workloads: &workloads,
+            templates: &templates,
+            services: &services,
+        },
+    )?;
+    for (w, load) in workloads.iter_mut().zip(auto.cpu_loads) {
+        w.cpu_load = load;
+    }
+    // A rollout's pods share their Deployment's load.
+    for v in &mut versions {
+        v.cpu_load = workloads
+            .iter()
+            .find(|w| w.name == v.name)
+            .and_then(|w| w.cpu_load.clone());
+    }
     Ok(Scenario {
         name: doc.metadata.name,
         file_sha256: sha,
@@ -262,11 +283,11 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         quotas,
         pod_limits,
         services,
-        hpas: Vec::new(),
-        hpa_config: Default::default(),
-        cluster_autoscaler: None,
-        billing: Default::default(),
-        slos: Default::default(),
+        hpas: auto.hpas,
+        hpa_config: auto.hpa_config,
+        cluster_autoscaler: auto.cluster_autoscaler,
+        billing: auto.billing,
+        slos: auto.slos,
     })
 }
 
@@ -589,6 +610,10 @@ fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<Str
             labels: labels.into_iter().collect(),
             taints: taints.clone(),
         };
+        let autoscaling = match &p.autoscaling {
+            Some(a) => Some(super::autoscaling::node_group(cx, &path, p, a)?),
+            None => None,
+        };
         let added_at = p.added_at.map_or(0, SimDuration::as_nanos);
         if added_at > MAX_DURATION_NANOS {
             return cx.err(
@@ -607,13 +632,14 @@ fn cluster(cx: &mut Ctx, c: &ClusterDoc) -> R<(Vec<Pool>, Vec<NodeSpec>, Vec<Str
             first_node: nodes.len(),
             count: p.count as usize,
             failures,
-            autoscaling: None,
+            autoscaling,
             zones: zone_ids,
             template,
         };
         nodes.extend((0..p.count).map(|i| pool.node_spec(i, &zones)));
         pools.push(pool);
     }
+    super::autoscaling::check_growth(cx, &pools, &nodes)?;
     let mut total = [0i64; crate::cluster::resources::MAX_RESOURCES];
     for n in &nodes {
         for (t, a) in total.iter_mut().zip(n.allocatable.0) {
