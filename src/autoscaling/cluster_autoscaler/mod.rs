@@ -215,7 +215,6 @@ impl ClusterAutoscaler {
     ) -> io::Result<bool> {
         let scenario = ctx.scenario;
         let mut sandbox = self.sandbox(ctx.cluster);
-        // Pods that nodes already on their way will take do not count.
         let mut upcoming: Vec<NodeId> = Vec::new();
         for g in &self.groups {
             let pool = &scenario.pools[g.pool.index()];
@@ -224,13 +223,17 @@ impl ClusterAutoscaler {
                 upcoming.push(sandbox.add_node(spec));
             }
         }
+        // Pods that fit a node already there (one that joined since the scheduler's
+        // last try) or on its way do not count either (upstream's
+        // FilterOutSchedulable).
         let mut left = Vec::new();
         for &pod in pending {
-            match upcoming
+            let fits = upcoming
                 .iter()
                 .copied()
-                .find(|&n| parts.scheduler.fits_on_node(&sandbox, pod, n))
-            {
+                .chain(ctx.cluster.nodes.ids())
+                .find(|&n| parts.scheduler.fits_on_node(&sandbox, pod, n));
+            match fits {
                 Some(n) => sandbox.bind(pod, n, ctx.now),
                 None => left.push(pod),
             }
@@ -378,6 +381,7 @@ impl ClusterAutoscaler {
         let spec = pool.node_spec(group.next_index, &scenario.zones);
         group.next_index += 1;
         let n = ctx.cluster.add_node(spec);
+        let present = group.nodes.len() as u32;
         group.nodes.push(n);
         ctx.rec.ledger.attach(p.machine, n);
         self.stats.nodes_added += 1;
@@ -393,8 +397,8 @@ impl ClusterAutoscaler {
                 autoscaler: "cluster-autoscaler",
                 name: &pool.name,
                 target: &name,
-                from: size,
-                to: size + 1,
+                from: present,
+                to: present + 1,
                 reason: "NodeRegistered",
                 metric: "provisioning_s",
                 value: Some((ctx.now - p.requested) as f64 / 1e9),
