@@ -21,6 +21,13 @@ fn every_bundled_scenario_validates_and_runs() {
     let tmp = tempfile::tempdir().expect("temp dir");
     for name in bundled() {
         let path = format!("scenarios/{name}");
+        // A scenario replaying a real trace from ../shared/traces runs only where the
+        // traces are; kubesim does not ship them.
+        let text = std::fs::read_to_string(root().join(&path)).expect("scenario readable");
+        if text.contains("../../shared/traces/") && !root().join("../shared/traces").is_dir() {
+            eprintln!("{name}: skipped, ../shared/traces is absent");
+            continue;
+        }
         let v = kubesim(&["validate", &path]);
         assert!(
             v.status.success(),

@@ -533,7 +533,10 @@ fn find_cycle(services: &[ServiceSpec]) -> Option<Vec<String>> {
 pub(super) fn capacity_warnings(
     cx: &mut Ctx,
     services: &[ServiceSpec],
-    workloads: &[crate::scenario::model::Workload],
+    (workloads, hpas): (
+        &[crate::scenario::model::Workload],
+        &[crate::autoscaling::spec::HpaSpec],
+    ),
     templates: &[crate::cluster::pod::PodTemplate],
     pod_limits: &[crate::cluster::resources::Resources],
 ) {
@@ -554,12 +557,17 @@ pub(super) fn capacity_warnings(
             continue;
         }
         let mut capacity = 0.0;
-        for w in workloads {
+        for (k, w) in workloads.iter().enumerate() {
             let (WorkloadKind::Deployment { replicas, .. }, RequestModel::Fixed { requests, .. }) =
                 (&w.kind, &w.requests)
             else {
                 continue;
             };
+            // An autoscaled Deployment may grow to its HPA's maxReplicas.
+            let replicas = hpas
+                .iter()
+                .find(|h| h.target.index() == k)
+                .map_or(*replicas, |h| h.max_replicas);
             let t = &templates[w.template as usize];
             if !s.selects(&t.namespace, &t.labels) {
                 continue;
@@ -571,13 +579,13 @@ pub(super) fn capacity_warnings(
             } else {
                 1.0
             };
-            capacity += f64::from(*replicas) * cores.min(f64::from(w.serving.workers));
+            capacity += f64::from(replicas) * cores.min(f64::from(w.serving.workers));
         }
         if offered > capacity {
             cx.warnings.insert(format!(
                 "Service `{}`: its offered load at the peak rate, {offered:.2} cores ({:.1} requests/s × \
                  {:.3} s of demand), exceeds the {capacity:.2} cores its pods serve at their initial \
-                 replicas; its queues grow without bound (or reject, with a queueCapacity)",
+                 replicas (an HPA's maxReplicas for an autoscaled Deployment); its queues grow without bound (or reject, with a queueCapacity)",
                 s.name,
                 rate[i],
                 offered / rate[i],

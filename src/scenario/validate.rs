@@ -238,7 +238,6 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
         .map(|t| (t.namespace.clone(), t.labels.clone()))
         .collect();
     let services = super::services::services(&mut cx, &doc.services, duration, &pod_labels)?;
-    super::services::capacity_warnings(&mut cx, &services, &workloads, &templates, &pod_limits);
     let auto = super::autoscaling::settings(
         &mut cx,
         &doc,
@@ -250,6 +249,13 @@ pub(super) fn validate(doc: ScenarioDoc, file: &str, base_dir: &Path, sha: Strin
             services: &services,
         },
     )?;
+    super::services::capacity_warnings(
+        &mut cx,
+        &services,
+        (&workloads, &auto.hpas),
+        &templates,
+        &pod_limits,
+    );
     for (w, load) in workloads.iter_mut().zip(auto.cpu_loads) {
         w.cpu_load = load;
     }

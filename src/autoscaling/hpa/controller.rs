@@ -20,8 +20,6 @@ use std::io;
 #[derive(Debug, Default)]
 pub struct HpaController {
     normalizers: Vec<Normalizer>,
-    /// The reason of each HPA's last logged decision.
-    last_reason: Vec<&'static str>,
     /// How often each HPA changed its Deployment's replicas.
     rescales: Vec<u64>,
 }
@@ -38,7 +36,6 @@ impl HpaController {
         }
         HpaController {
             normalizers: (0..n).map(|_| Normalizer::default()).collect(),
-            last_reason: vec![""; n],
             rescales: vec![0; n],
         }
     }
@@ -128,27 +125,24 @@ impl HpaController {
                 ),
             )?;
         }
-        if decision.replicas != current || reason != self.last_reason[i] {
-            self.last_reason[i] = reason;
-            let (metric, value) = match best {
-                Some((p, m)) => metric_figure(m, p),
-                None => ("", None),
-            };
-            log.log(
-                ctx.now,
-                &Decision {
-                    autoscaler: "hpa",
-                    name: &spec.name,
-                    target: &scenario.workloads[spec.target.index()].name,
-                    from: current,
-                    to: decision.replicas,
-                    reason,
-                    metric,
-                    value,
-                },
-            )?;
-        }
-        Ok(())
+        // Every sync is a decision, a change or not: the rows are the HPA's view over time.
+        let (metric, value) = match best {
+            Some((p, m)) => metric_figure(m, p),
+            None => ("", None),
+        };
+        log.log(
+            ctx.now,
+            &Decision {
+                autoscaler: "hpa",
+                name: &spec.name,
+                target: &scenario.workloads[spec.target.index()].name,
+                from: current,
+                to: decision.replicas,
+                reason,
+                metric,
+                value,
+            },
+        )
     }
 }
 
