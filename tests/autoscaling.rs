@@ -148,41 +148,8 @@ fn constant_load_settles_inside_the_tolerance_band_and_stays() {
 /// over each 15 s window, so a pod has one from its second scrape on.
 #[test]
 fn requests_per_second_metric_settles_on_load_over_target() {
-    let text = "apiVersion: kubesim/v1
-kind: Scenario
-metadata: {name: rps}
-duration: 30m
-cluster:
-  nodePools:
-    - {name: big, count: 1, capacity: {cpu: 100, memory: 100Gi}}
-workloads:
-  deployments:
-    - metadata: {name: web}
-      spec:
-        replicas: 2
-        template:
-          metadata: {labels: {app: web}}
-          spec:
-            containers:
-              - {name: c, resources: {requests: {cpu: 500m, memory: 1Gi}}}
-      simulation: {serving: {workers: 4}}
-services:
-  - metadata: {name: web}
-    spec: {type: LoadBalancer, selector: {app: web}}
-    simulation:
-      loadBalancer: round-robin
-      demand: 10ms
-      traffic: {constant: 40/s}
-horizontalPodAutoscalers:
-  - metadata: {name: web}
-    spec:
-      scaleTargetRef: {kind: Deployment, name: web}
-      maxReplicas: 20
-      metrics:
-        - type: Pods
-          pods: {metric: {name: requests_per_second}, target: {type: AverageValue, averageValue: \"5\"}}
-";
-    let dir = run_files(text);
+    let metric = "{type: Pods, pods: {metric: {name: requests_per_second}, target: {type: AverageValue, averageValue: \"5\"}}}";
+    let dir = run_files(&served_scenario("30m", "{}", 4, ("10ms", "40/s"), metric));
     let rows = desired(dir.path(), "web");
     let last: Vec<u32> = rows.iter().filter(|r| r.0 >= 900.0).map(|r| r.1).collect();
     assert!(last.iter().all(|&d| d == 8), "{rows:?}");
@@ -199,40 +166,9 @@ horizontalPodAutoscalers:
 /// second of each window.
 #[test]
 fn cpu_utilization_from_served_traffic_settles() {
-    let text = "apiVersion: kubesim/v1
-kind: Scenario
-metadata: {name: served}
-duration: 40m
-cluster:
-  nodePools:
-    - {name: big, count: 1, capacity: {cpu: 100, memory: 100Gi}}
-workloads:
-  deployments:
-    - metadata: {name: web}
-      spec:
-        replicas: 2
-        template:
-          metadata: {labels: {app: web}}
-          spec:
-            containers:
-              - {name: c, resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: \"1\"}}}
-      simulation: {serving: {workers: 1}}
-services:
-  - metadata: {name: web}
-    spec: {type: LoadBalancer, selector: {app: web}}
-    simulation:
-      loadBalancer: round-robin
-      demand: 40ms
-      traffic: {constant: 50/s}
-horizontalPodAutoscalers:
-  - metadata: {name: web}
-    spec:
-      scaleTargetRef: {kind: Deployment, name: web}
-      maxReplicas: 20
-      metrics:
-        - {type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}
-";
-    let dir = run_files(text);
+    let metric = "{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}";
+    let text = served_scenario("40m", "{cpu: \"1\"}", 1, ("40ms", "50/s"), metric);
+    let dir = run_files(&text);
     let rows = desired(dir.path(), "web");
     let last: Vec<u32> = rows.iter().filter(|r| r.0 >= 1200.0).map(|r| r.1).collect();
     assert!(last.iter().all(|&d| d == 8), "{rows:?}");
@@ -243,6 +179,52 @@ horizontalPodAutoscalers:
         .map(|v| v.parse().expect("number"))
         .collect();
     assert!(tail.iter().all(|&c| (c - 2.0).abs() < 0.05), "{tail:?}");
+}
+
+/// A Deployment `web` of 2 pods requesting 500m (with `limits`), serving with `workers`,
+/// behind a Service with constant traffic (`demand`, `rate`), scaled by an HPA with one
+/// `metric` (YAML flow map) up to 20 replicas.
+fn served_scenario(
+    duration: &str,
+    limits: &str,
+    workers: u32,
+    (demand, rate): (&str, &str),
+    metric: &str,
+) -> String {
+    format!(
+        "apiVersion: kubesim/v1
+kind: Scenario
+metadata: {{name: served}}
+duration: {duration}
+cluster:
+  nodePools:
+    - {{name: big, count: 1, capacity: {{cpu: 100, memory: 100Gi}}}}
+workloads:
+  deployments:
+    - metadata: {{name: web}}
+      spec:
+        replicas: 2
+        template:
+          metadata: {{labels: {{app: web}}}}
+          spec:
+            containers:
+              - {{name: c, resources: {{requests: {{cpu: 500m, memory: 1Gi}}, limits: {limits}}}}}
+      simulation: {{serving: {{workers: {workers}}}}}
+services:
+  - metadata: {{name: web}}
+    spec: {{type: LoadBalancer, selector: {{app: web}}}}
+    simulation:
+      loadBalancer: round-robin
+      demand: {demand}
+      traffic: {{constant: {rate}}}
+horizontalPodAutoscalers:
+  - metadata: {{name: web}}
+    spec:
+      scaleTargetRef: {{kind: Deployment, name: web}}
+      maxReplicas: 20
+      metrics: [{metric}]
+"
+    )
 }
 
 /// A cluster of one autoscaled pool `g` (nodes of 8 CPUs, `count` at the start) with

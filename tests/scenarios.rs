@@ -40,6 +40,10 @@ fn every_bundled_scenario_validates_and_runs() {
         if name.starts_with("bench-") {
             // CI runs the benchmark scenario shortened; its full run is measured in results/.
             args.extend(["--duration", "300s"]);
+        } else if name.starts_with("autoscaling-") {
+            // A day of millions of requests: CI runs its first 4 hours (tests/autoscaling.rs
+            // checks the loop itself); the full runs are measured in results/autoscaling.md.
+            args.extend(["--duration", "4h"]);
         }
         let o = kubesim(&args);
         assert!(

@@ -27,6 +27,20 @@ use crate::scheduler::{Attempt, Scheduler};
 use crate::traffic::Traffic;
 use std::io::{self, Write};
 
+/// The handles the cluster autoscaler borrows from the simulation, beside the context
+/// (a macro, as a method would borrow the whole simulation).
+macro_rules! autoscaler_parts {
+    ($sim:ident) => {
+        cluster_autoscaler::Parts {
+            scheduler: &mut $sim.scheduler,
+            drains: &mut $sim.drains,
+            faults: &mut $sim.faults,
+            lifecycle: &mut $sim.lifecycle,
+            log: &mut $sim.decisions,
+        }
+    };
+}
+
 /// Receives progress while a run goes on (the CLI draws a bar with it).
 pub trait Progress {
     /// Called every few thousand events with the current simulated time.
@@ -656,26 +670,14 @@ impl<'s> Simulation<'s> {
             }
             Event::AutoscalerScan => match &mut self.autoscaler {
                 Some(ca) => {
-                    let mut parts = cluster_autoscaler::Parts {
-                        scheduler: &mut self.scheduler,
-                        drains: &mut self.drains,
-                        faults: &mut self.faults,
-                        lifecycle: &mut self.lifecycle,
-                        log: &mut self.decisions,
-                    };
+                    let mut parts = autoscaler_parts!(self);
                     ca.scan(&mut ctx, &mut parts)
                 }
                 None => Ok(()),
             },
             Event::NodeProvisioned { request } => match &mut self.autoscaler {
                 Some(ca) => {
-                    let mut parts = cluster_autoscaler::Parts {
-                        scheduler: &mut self.scheduler,
-                        drains: &mut self.drains,
-                        faults: &mut self.faults,
-                        lifecycle: &mut self.lifecycle,
-                        log: &mut self.decisions,
-                    };
+                    let mut parts = autoscaler_parts!(self);
                     ca.provisioned(&mut ctx, &mut parts, request)
                 }
                 None => Ok(()),
@@ -688,13 +690,7 @@ impl<'s> Simulation<'s> {
                 && let Some(ca) = &mut self.autoscaler
             {
                 let done = std::mem::take(&mut self.drains.autoscaler_done);
-                let mut parts = cluster_autoscaler::Parts {
-                    scheduler: &mut self.scheduler,
-                    drains: &mut self.drains,
-                    faults: &mut self.faults,
-                    lifecycle: &mut self.lifecycle,
-                    log: &mut self.decisions,
-                };
+                let mut parts = autoscaler_parts!(self);
                 ca.drained(&mut ctx, &mut parts, &done)?;
             }
         }
