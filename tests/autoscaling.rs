@@ -511,3 +511,56 @@ fn autoscaling_output_is_deterministic() {
     }
     assert!(decisions(a.path(), "cluster-autoscaler").len() > 2);
 }
+
+/// A deleted node's zone is no longer a spreading domain. Nodes g-0 (zone a) and g-1
+/// (zone b): g-1 is empty from the start, so the first scan (10 s) finds it unneeded and
+/// it is deleted at 610 s; g-0 keeps its pod, which its nodeSelector holds in zone a. At
+/// 20 min two pods with a DoNotSchedule zone spread (maxSkew 1) arrive: zone a is the only
+/// domain left, so both bind on g-0 at once. Were zone b still counted (at 0 pods), the
+/// second pod would find a skew of 2 and wait.
+#[test]
+fn a_deleted_nodes_zone_stops_counting_for_spread() {
+    let text = "apiVersion: kubesim/v1
+kind: Scenario
+metadata: {name: spread}
+duration: 30m
+cluster:
+  nodePools:
+    - name: g
+      count: 2
+      zones: [a, b]
+      capacity: {cpu: 4, memory: 16Gi}
+      autoscaling: {minCount: 0, maxCount: 2}
+clusterAutoscaler: {}
+workloads:
+  deployments:
+    - metadata: {name: anchor}
+      spec:
+        replicas: 1
+        template:
+          metadata: {labels: {app: anchor}}
+          spec:
+            nodeSelector: {topology.kubernetes.io/zone: a}
+            containers: [{name: c, resources: {requests: {cpu: \"1\", memory: 1Gi}}}]
+    - metadata: {name: spread}
+      spec:
+        replicas: 0
+        template:
+          metadata: {labels: {app: spread}}
+          spec:
+            topologySpreadConstraints:
+              - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: spread}}}
+            containers: [{name: c, resources: {requests: {cpu: \"1\", memory: 1Gi}}}]
+events:
+  - {at: 20m, type: scale, deployment: spread, replicas: 2}
+";
+    let dir = run_files(text);
+    assert_eq!(event_times(dir.path(), "node_removed"), vec![610.0]);
+    let rows = read_csv(&dir.path().join("events.csv")).split_off(1);
+    let bound: Vec<f64> = rows
+        .iter()
+        .filter(|r| r[1] == "pod_bound" && r[2].starts_with("spread-"))
+        .map(|r| r[0].parse().expect("time"))
+        .collect();
+    assert_eq!(bound, vec![1200.0, 1200.0]);
+}

@@ -391,6 +391,8 @@ impl ClusterState {
         }
         self.nodes.set_unschedulable(n, true);
         self.nodes.removed[i] = true;
+        // What plugins derived from the node set (spread domains) is redone.
+        self.nodes.taints_epoch += 1;
     }
 
     /// Pods created so far.

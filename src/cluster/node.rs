@@ -77,8 +77,9 @@ pub struct NodeTable {
     pub taints: Vec<Vec<Taint>>,
     /// Whether any node has a taint (lets the scheduler skip the taint filter).
     pub any_taints: bool,
-    /// Bumped whenever a node's taints change after it joined, so that what plugins
-    /// derive from taints (topology spread's `nodeTaintsPolicy: Honor`) is redone.
+    /// Bumped whenever a node's taints change after it joined, or a node is deleted, so
+    /// that what plugins derive from taints and the node set (topology spread's domains
+    /// and `nodeTaintsPolicy: Honor`) is redone.
     pub taints_epoch: u64,
     /// Cordoned (`spec.unschedulable`).
     pub unschedulable: Vec<bool>,

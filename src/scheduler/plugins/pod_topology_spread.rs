@@ -206,7 +206,9 @@ fn resolve(cx: &PodCtx, selection: &Selection) -> Entry {
             if d == ABSENT as usize {
                 continue;
             }
-            let counted = (has_all || !require_all)
+            // A deleted node is no domain's member any more.
+            let counted = !nodes.removed[n]
+                && (has_all || !require_all)
                 && (c.node_affinity_policy == InclusionPolicy::Ignore || affinity_ok)
                 && (c.node_taints_policy == InclusionPolicy::Ignore || taints_ok);
             if !counted {
