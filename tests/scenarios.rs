@@ -103,6 +103,7 @@ fn run_prints_a_report_and_run_json_identifies_the_run() {
         "events",
         "pods",
         "time pending",
+        "cost          ",
         "output",
     ] {
         assert!(stdout.contains(want), "report lacks {want:?}:\n{stdout}");

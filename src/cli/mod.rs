@@ -25,8 +25,9 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario and write its metrics.
     ///
-    /// Writes timeseries.csv, events.csv, pods.csv, summary.csv and run.json to --out
-    /// (default results/<scenario name>/) and prints a short report.
+    /// Writes timeseries.csv, deployments.csv, services.csv, autoscaling.csv, events.csv,
+    /// pods.csv, summary.csv and run.json to --out (default results/<scenario name>/) and
+    /// prints a short report.
     Run(RunArgs),
     /// Check a scenario without running it.
     ///

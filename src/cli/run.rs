@@ -132,6 +132,38 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
             get("pending_mean_s"),
             get("pending_p99_s")
         );
+        if !scenario.services.is_empty() {
+            println!(
+                "requests      {} arrived, {} completed, {} rejected, {} failed (services.csv)",
+                get("requests_arrived"),
+                get("requests_completed"),
+                get("requests_rejected"),
+                get("requests_failed")
+            );
+        }
+        if !scenario.hpas.is_empty() {
+            let rescales: Vec<String> = scenario
+                .hpas
+                .iter()
+                .map(|h| format!("{} {}", h.name, get(&format!("hpa_rescales[{}]", h.name))))
+                .collect();
+            println!("hpa rescales  {} (autoscaling.csv)", rescales.join(", "));
+        }
+        if scenario.cluster_autoscaler.is_some() {
+            println!(
+                "nodes         {} added, {} removed, {} never registered by the cluster autoscaler",
+                get("autoscaler_nodes_added"),
+                get("autoscaler_nodes_removed"),
+                get("autoscaler_provisioning_failures")
+            );
+        }
+        if scenario.pools.iter().any(|p| p.price_per_hour.is_some()) {
+            println!(
+                "cost          {} for {} node-hours",
+                get("cost"),
+                get("node_hours")
+            );
+        }
         if result.pods_pending > 0 {
             println!(
                 "note          {} pods never found a node; see pod_unschedulable in events.csv",
