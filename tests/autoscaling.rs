@@ -564,3 +564,29 @@ events:
         .collect();
     assert_eq!(bound, vec![1200.0, 1200.0]);
 }
+
+/// `cpuLoad` as a fraction of each pod's request: every pod's usage follows the curve
+/// whatever the replica count. At 0.6 of the request against a 60 % target the ratio is
+/// exactly 1 and the 3 replicas never change; at 0.9 the ratio stays 1.5 however many pods
+/// there are, so the HPA climbs to its maximum (10) and stays, and the pods use 0.9 × 1
+/// core each (9 cores in `timeseries.csv`).
+#[test]
+fn a_per_pod_load_fraction_holds_or_drives_to_the_maximum() {
+    let metric = cpu_target(60);
+    for (fraction, replicas) in [(0.6, 3), (0.9, 10)] {
+        let load = format!("{{constant: {fraction}, unit: fractionOfRequest}}");
+        let dir = run_files(&hpa_scenario(3, "1", &load, &metric, 10));
+        let rows = desired(dir.path(), "web");
+        let end = rows.last().map(|r| r.1);
+        assert_eq!(end, Some(replicas), "{fraction}: {rows:?}");
+        if fraction < 0.7 {
+            assert!(rows.iter().all(|r| r.1 == 3), "{rows:?}");
+        }
+        let used = column(&dir.path().join("timeseries.csv"), "cpu_used_cores");
+        let last: f64 = used.last().expect("rows").parse().expect("number");
+        assert!(
+            (last - fraction * f64::from(replicas)).abs() < 1e-9,
+            "{last}"
+        );
+    }
+}

@@ -834,3 +834,25 @@ fn a_pool_joining_later_cannot_be_combined_with_the_cluster_autoscaler() {
         ],
     );
 }
+
+#[test]
+fn cpu_load_unit_is_checked() {
+    let m = refused(&with(&[(
+        "cpuLoad: {constant: 3}",
+        "cpuLoad: {constant: 3, unit: core}",
+    )]));
+    assert_says(
+        &m,
+        "workloads.deployments[1].simulation.cpuLoad.unit",
+        &["did you mean `cores`?", "fractionOfRequest"],
+    );
+    let m = refused(&with(&[(
+        "cpuLoad: {constant: 3}",
+        "cpuLoad: {constant: 30, unit: fractionOfRequest}",
+    )]));
+    assert_says(
+        &m,
+        "workloads.deployments[1].simulation.cpuLoad.unit",
+        &["above the largest usage fraction, 16", "use unit: cores"],
+    );
+}

@@ -4,13 +4,14 @@
 //! least `metricsLag` old.
 //!
 //! A pod's CPU comes from, in this order: its Deployment's `cpuLoad` (the load shared
-//! evenly by the Running and Ready pods, each capped at its CPU limit), the requests it
+//! evenly by the Running and Ready pods, or a fraction of each Running pod's request,
+//! capped at its CPU limit), the requests it
 //! served (the CPU their demands took in the window, from the traffic model's
 //! cumulative counter, as cAdvisor's: a pod has a rate only from its second scrape on),
 //! or else its fixed `simulation.usage`. The first two also set the pod's usage, so
 //! `timeseries.csv` and the nodes' `used` follow them.
 
-use super::spec::HpaConfig;
+use super::spec::{HpaConfig, LoadUnit};
 use crate::cluster::ClusterState;
 use crate::cluster::ids::{PodId, WorkloadId};
 use crate::cluster::pod::PodPhase;
@@ -117,9 +118,13 @@ impl MetricsServer {
                 .collect();
             pods.sort_unstable();
             let load = scenario.workloads[w.index()].cpu_load.as_ref();
-            let share = load.map(|l| {
-                let ready = pods.iter().filter(|p| serves(cluster, **p)).count();
-                l.curve.value_at(now) * 1000.0 / ready.max(1) as f64
+            // Millicores per pod: a share of the total, or a fraction of each request.
+            let share = load.map(|l| match l.unit {
+                LoadUnit::Cores => {
+                    let ready = pods.iter().filter(|p| serves(cluster, **p)).count();
+                    (l.curve.value_at(now) * 1000.0 / ready.max(1) as f64, true)
+                }
+                LoadUnit::FractionOfRequest => (l.curve.value_at(now), false),
             });
             let mut snap = Snapshot {
                 at: now,
@@ -129,9 +134,13 @@ impl MetricsServer {
                 let p = &cluster.pods[pod.index()];
                 let counters = traffic.and_then(|t| t.pod_counters(pod));
                 let (cpu, rps) = match (share, counters) {
-                    (Some(share), _) => {
+                    (Some((share, shared)), _) => {
                         let limit = scenario.pod_limits[p.template as usize].0[CPU];
-                        let mut cpu = if serves(cluster, pod) { share } else { 0.0 };
+                        let mut cpu = match shared {
+                            true if serves(cluster, pod) => share,
+                            true => 0.0,
+                            false => share * p.requests.0[CPU] as f64,
+                        };
                         if limit > 0 {
                             cpu = cpu.min(limit as f64);
                         }

@@ -271,15 +271,33 @@ pub struct LatencySlo {
     pub target: Nanos,
 }
 
-/// `simulation.cpuLoad` of a Deployment: the CPU its pods are asked for in total, over
-/// time, shared evenly by its Running and Ready pods (each capped at its CPU limit).
+/// `simulation.cpuLoad` of a Deployment: the CPU its pods use over time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CpuLoad {
-    /// The curve, in cores.
+    /// The curve.
     pub curve: LoadCurve,
+    /// What its values are.
+    pub unit: LoadUnit,
 }
 
-/// A value over time (cores of load).
+/// What a `cpuLoad` curve's values are (`cpuLoad.unit`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LoadUnit {
+    /// Cores the Deployment's Running and Ready pods share evenly, each capped at its CPU
+    /// limit: the load an HPA sees spread thinner as it adds replicas (the default).
+    #[default]
+    Cores,
+    /// A fraction of each Running pod's CPU request, capped at its limit: every pod's
+    /// usage follows the curve whatever the replica count.
+    FractionOfRequest,
+}
+
+impl LoadUnit {
+    /// The names scenarios use, in this order.
+    pub const NAMES: [&'static str; 2] = ["cores", "fractionOfRequest"];
+}
+
+/// A value over time.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LoadCurve {
     /// The same at every instant.

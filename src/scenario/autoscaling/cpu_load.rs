@@ -1,8 +1,8 @@
 //! `simulation.cpuLoad` of a Deployment: the cpu its pods share, in cores, over time.
 
 use super::Refs;
-use crate::autoscaling::spec::{CpuLoad, LoadCurve};
-use crate::scenario::limits::MAX_CLUSTER_AMOUNT;
+use crate::autoscaling::spec::{CpuLoad, LoadCurve, LoadUnit};
+use crate::scenario::limits::{MAX_CLUSTER_AMOUNT, MAX_USAGE_FRACTION};
 use crate::scenario::schema::{ScenarioDoc, ScenarioEventDoc};
 use crate::scenario::traffic::{RateCsvDoc, Unit};
 use crate::scenario::units::SimDuration;
@@ -23,6 +23,8 @@ pub struct CpuLoadDoc {
     pub spike: Option<CpuSpikeDoc>,
     /// A series replayed from a CSV file (`rateColumn` holds cores).
     pub rate_csv: Option<RateCsvDoc>,
+    /// `cores` (default: the total the pods share) or `fractionOfRequest` (each pod's).
+    pub unit: Option<String>,
 }
 
 /// `cpuLoad.diurnal`.
@@ -130,9 +132,32 @@ pub(super) fn cpu_loads(cx: &mut Ctx, doc: &ScenarioDoc, refs: &Refs) -> R<Vec<O
                 ),
             );
         }
-        out.push(Some(CpuLoad {
-            curve: curve(cx, &path, c)?,
-        }));
+        let unit = match &c.unit {
+            None => LoadUnit::Cores,
+            Some(u) => match super::one_of(cx, &format!("{path}.unit"), u, &LoadUnit::NAMES)? {
+                "cores" => LoadUnit::Cores,
+                _ => LoadUnit::FractionOfRequest,
+            },
+        };
+        let curve = curve(cx, &path, c)?;
+        if unit == LoadUnit::FractionOfRequest {
+            let peak = match &curve {
+                LoadCurve::Constant(v) => *v,
+                LoadCurve::Diurnal(d) => d.peak,
+                LoadCurve::Steps(st) => st.steps.iter().map(|s| s.rate).fold(0.0, f64::max),
+            };
+            if peak > MAX_USAGE_FRACTION {
+                return cx.err(
+                    format!("{path}.unit"),
+                    format!(
+                        "fractionOfRequest: the curve reaches {peak}, above the largest usage \
+                         fraction, {MAX_USAGE_FRACTION} (usage = fraction × request); scale it down \
+                         or use unit: cores"
+                    ),
+                );
+            }
+        }
+        out.push(Some(CpuLoad { curve, unit }));
     }
     Ok(out)
 }

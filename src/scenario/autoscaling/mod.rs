@@ -130,7 +130,7 @@ pub(super) fn settings(cx: &mut Ctx, doc: &ScenarioDoc, refs: &Refs) -> R<Settin
 mod tests {
     use super::*;
     use crate::autoscaling::spec::{
-        Behavior, Expander, LatencySlo, LoadCurve, MetricSpec, PolicyKind, ScalingPolicy,
+        Behavior, Expander, LatencySlo, LoadCurve, LoadUnit, MetricSpec, PolicyKind, ScalingPolicy,
         ScalingRules, SelectPolicy,
     };
     use crate::cluster::ids::WorkloadId;
@@ -330,7 +330,8 @@ slos:
         assert_eq!(
             s.workloads[0].cpu_load,
             Some(CpuLoad {
-                curve: LoadCurve::Constant(6.0)
+                curve: LoadCurve::Constant(6.0),
+                unit: LoadUnit::Cores
             })
         );
         assert_eq!(s.workloads[1].cpu_load, None);
