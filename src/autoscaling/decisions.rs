@@ -41,15 +41,12 @@ pub struct Decision<'a> {
 /// The `autoscaling.csv` writer (by default it writes nowhere).
 pub struct Decisions {
     out: csv::Writer<Box<dyn Write>>,
-    /// Rows written.
-    pub rows: u64,
 }
 
 impl Default for Decisions {
     fn default() -> Self {
         Decisions {
             out: csv::Writer::from_writer(Box::new(io::sink())),
-            rows: 0,
         }
     }
 }
@@ -64,7 +61,6 @@ impl Decisions {
 
     /// Writes decision `d`, taken at `now`.
     pub fn log(&mut self, now: Nanos, d: &Decision) -> io::Result<()> {
-        self.rows += 1;
         let value = d.value.map(|v| format!("{v}")).unwrap_or_default();
         self.out.write_record([
             format_seconds(now).as_str(),

@@ -309,6 +309,15 @@ pub enum LoadCurve {
 }
 
 impl LoadCurve {
+    /// The highest value it reaches.
+    pub fn peak(&self) -> f64 {
+        match self {
+            LoadCurve::Constant(v) => *v,
+            LoadCurve::Diurnal(d) => d.peak,
+            LoadCurve::Steps(s) => s.peak_rate(),
+        }
+    }
+
     /// The value at `t`.
     pub fn value_at(&self, t: Nanos) -> f64 {
         match self {

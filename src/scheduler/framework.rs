@@ -511,9 +511,19 @@ impl Profile {
 
     /// Whether `pod` passes every filter on node `i`.
     pub fn fits_on(&mut self, cluster: &ClusterState, pod: PodId, i: usize) -> bool {
+        self.first_fit(cluster, pod, [i]).is_some()
+    }
+
+    /// The first of `nodes` on which `pod` passes every filter, its PreFilters run once.
+    pub fn first_fit(
+        &mut self,
+        cluster: &ClusterState,
+        pod: PodId,
+        nodes: impl IntoIterator<Item = usize>,
+    ) -> Option<usize> {
         let cx = PodCtx::new(cluster, pod);
         self.pre_filter(&cx);
-        self.passes(&cx, i)
+        nodes.into_iter().find(|&i| self.passes(&cx, i))
     }
 }
 

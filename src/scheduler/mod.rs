@@ -140,11 +140,17 @@ impl Scheduler {
         &mut self.profiles[k]
     }
 
-    /// Whether `pod` passes its profile's filters on node `n` of `cluster` (which may be
-    /// a copy with extra nodes: the cluster autoscaler's what-if).
-    pub fn fits_on_node(&mut self, cluster: &ClusterState, pod: PodId, n: NodeId) -> bool {
+    /// The first of `nodes` of `cluster` (which may be a copy with extra nodes: the
+    /// cluster autoscaler's what-if) on which `pod` passes its profile's filters.
+    pub fn first_fit(
+        &mut self,
+        cluster: &ClusterState,
+        pod: PodId,
+        nodes: impl IntoIterator<Item = NodeId>,
+    ) -> Option<NodeId> {
         self.profile_for(cluster, pod)
-            .fits_on(cluster, pod, n.index())
+            .first_fit(cluster, pod, nodes.into_iter().map(NodeId::index))
+            .map(|i| NodeId(i as u32))
     }
 
     /// Adds a new pending pod to the active queue.

@@ -50,15 +50,12 @@ pub fn binpack(
     let mut spare: Option<NodeId> = None;
     let mut out = Estimate::default();
     for (_, pod) in order {
-        let mut target = new_nodes
-            .iter()
-            .copied()
-            .find(|&n| scheduler.fits_on_node(sandbox, pod, n));
+        let mut target = scheduler.first_fit(sandbox, pod, new_nodes.iter().copied());
         if target.is_none() && (new_nodes.len() as u32) < limit {
             let n = spare
                 .take()
                 .unwrap_or_else(|| sandbox.add_node(spec(new_nodes.len() as u64)));
-            if scheduler.fits_on_node(sandbox, pod, n) {
+            if scheduler.first_fit(sandbox, pod, [n]).is_some() {
                 new_nodes.push(n);
                 target = Some(n);
             } else {

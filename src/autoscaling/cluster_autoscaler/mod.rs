@@ -228,11 +228,8 @@ impl ClusterAutoscaler {
         // FilterOutSchedulable).
         let mut left = Vec::new();
         for &pod in pending {
-            let fits = upcoming
-                .iter()
-                .copied()
-                .chain(ctx.cluster.nodes.ids())
-                .find(|&n| parts.scheduler.fits_on_node(&sandbox, pod, n));
+            let nodes = upcoming.iter().copied().chain(ctx.cluster.nodes.ids());
+            let fits = parts.scheduler.first_fit(&sandbox, pod, nodes);
             match fits {
                 Some(n) => sandbox.bind(pod, n, ctx.now),
                 None => left.push(pod),
@@ -543,13 +540,11 @@ impl ClusterAutoscaler {
                     movable = false;
                     break;
                 }
-                let dest = (0..sandbox.nodes.len())
-                    .map(|k| NodeId(k as u32))
-                    .find(|&m| {
-                        m != n
-                            && !sandbox.nodes.unschedulable[m.index()]
-                            && scheduler.fits_on_node(&sandbox, pod, m)
-                    });
+                let others = sandbox
+                    .nodes
+                    .ids()
+                    .filter(|&m| m != n && !sandbox.nodes.unschedulable[m.index()]);
+                let dest = scheduler.first_fit(&sandbox, pod, others);
                 match dest {
                     Some(m) => {
                         let (req, nz) = (p.requests, p.nonzero_requests);

@@ -141,11 +141,7 @@ pub(super) fn cpu_loads(cx: &mut Ctx, doc: &ScenarioDoc, refs: &Refs) -> R<Vec<O
         };
         let curve = curve(cx, &path, c)?;
         if unit == LoadUnit::FractionOfRequest {
-            let peak = match &curve {
-                LoadCurve::Constant(v) => *v,
-                LoadCurve::Diurnal(d) => d.peak,
-                LoadCurve::Steps(st) => st.steps.iter().map(|s| s.rate).fold(0.0, f64::max),
-            };
+            let peak = curve.peak();
             if peak > MAX_USAGE_FRACTION {
                 return cx.err(
                     format!("{path}.unit"),
@@ -224,7 +220,7 @@ fn curve(cx: &mut Ctx, path: &str, c: &CpuLoadDoc) -> R<LoadCurve> {
         )?)
     } else if let Some(r) = &c.rate_csv {
         let steps = crate::scenario::traffic::rate_csv(cx, &spath, r, 0, Unit::Cores)?;
-        let peak = steps.steps.iter().map(|s| s.rate).fold(0.0, f64::max);
+        let peak = steps.peak_rate();
         cores(cx, &format!("{spath}.scale"), peak)?;
         LoadCurve::Steps(steps)
     } else {

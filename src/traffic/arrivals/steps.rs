@@ -66,7 +66,7 @@ impl Steps {
     }
 
     /// The highest rate of any piece.
-    pub(super) fn peak_rate(&self) -> f64 {
+    pub fn peak_rate(&self) -> f64 {
         self.steps.iter().map(|s| s.rate).fold(0.0, f64::max)
     }
 }
